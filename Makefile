@@ -1,0 +1,52 @@
+# Poeticoins: one Makefile for every program and test.
+#   make            build every program into bin/
+#   make test       unit + integration tests (needs redis-server, openssl)
+#   make sanitize   the same tests built with ASan + UBSan
+#   make run        start redis-server and the services (scripts/run.sh)
+#   make demo       the same against the built-in exchange simulator
+
+BUILD ?= build
+BIN   ?= bin
+CC    ?= cc
+OPT   ?= -O2 -g
+PKGS  := libwebsockets hiredis libcjson libuv openssl
+
+CFLAGS_ALL = -std=gnu11 $(OPT) -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+             -MMD -MP -Ilibcommon $(shell pkg-config --cflags $(PKGS)) $(SANFLAGS) $(CFLAGS)
+LDLIBS_ALL = $(shell pkg-config --libs $(PKGS)) -lm $(SANFLAGS) $(LDFLAGS)
+
+ifeq ($(SANITIZE),1)
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+endif
+
+COMMON_SRC := $(wildcard libcommon/*.c)
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+COMMON_LIB := $(BUILD)/libcommon.a
+
+PROGRAMS :=
+
+all: programs
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC    $<"
+	@$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(COMMON_LIB): $(COMMON_OBJ)
+	@echo "  AR    $@"
+	@rm -f $@ && ar rcs $@ $^
+
+# Each program's sources and rules live next to it.
+include services/coinbase/build.mk
+include tests/sim/build.mk
+-include services/bitstamp/build.mk
+include tests/build.mk
+
+programs: $(PROGRAMS)
+
+clean:
+	rm -rf build bin
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+.PHONY: all programs clean
