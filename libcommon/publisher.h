@@ -1,0 +1,50 @@
+/* publisher: puts normalised trades into Redis, each exactly once, in order.
+ *
+ * For every trade, in one MULTI/EXEC so that Redis applies all or nothing:
+ *   LPUSH history:<ex>:<pair> <json>; LTRIM ... 0 HISTORY_LEN-1;
+ *   PUBLISH trades:<ex>:<pair> <json>
+ * The list is updated before the PUBLISH, so a subscriber that reads the
+ * list after a message sees that trade in it.
+ *
+ * Trades wait in a bounded FIFO (queue_len entries) until their EXEC is
+ * answered, so nothing is lost while Redis is away; when full, new trades are
+ * dropped and counted. Duplicates are dropped by trade id per pair: a trade
+ * whose id is not above the last one accepted for its pair was already
+ * published. On every Redis (re)connection the head of each history list is
+ * read back first, which carries that knowledge across a restart of this
+ * service and settles what a lost connection had already applied. */
+#ifndef POETICOINS_PUBLISHER_H
+#define POETICOINS_PUBLISHER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "redis_conn.h"
+#include "status.h"
+#include "trade.h"
+
+struct publisher;
+
+enum publish_result {
+    PUBLISH_QUEUED,
+    PUBLISH_DUPLICATE,    /* id not above the last accepted for its pair */
+    PUBLISH_UNKNOWN_PAIR, /* not one of the configured pairs */
+    PUBLISH_QUEUE_FULL,   /* dropped: Redis has been away too long */
+};
+
+/* pairs and status are borrowed and must outlive the publisher. */
+struct publisher *publisher_new(struct redis_conn *rc, struct status *status,
+                                const char *exchange, const struct pair_list *pairs,
+                                long long history_len, long long queue_len);
+enum publish_result publisher_submit(struct publisher *p, const struct trade *t);
+/* The Redis connection became ready / went down (from redis_conn_ops). */
+void publisher_redis_ready(struct publisher *p);
+void publisher_redis_down(struct publisher *p);
+/* Trades accepted but not yet confirmed by Redis. */
+uint64_t publisher_queued(const struct publisher *p);
+/* Calls on_empty (once) as soon as the queue is empty, possibly at once. */
+void publisher_drain(struct publisher *p, void (*on_empty)(void *arg), void *arg);
+void publisher_free(struct publisher *p);
+
+#endif
