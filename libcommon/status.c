@@ -94,7 +94,7 @@ void status_set_state(struct status *s, const char *state)
 {
     if (strcmp(s->state, state) == 0)
         return;
-    log_info("%s: %s -> %s", s->exchange, s->state, state);
+    log_info("state %s -> %s", s->state, state);
     s->state = state;
     time_format_us(wall_now_us(), s->since);
     write_all(s, true);

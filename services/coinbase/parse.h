@@ -1,0 +1,16 @@
+/* Coinbase Exchange feed parser: one websocket message in, one struct frame
+ * out (libcommon/frame.h). Pure: no I/O, no state, safe on any bytes.
+ *
+ * `match` and `last_match` are trades. Coinbase's `side` is the maker's side,
+ * so the published (taker) side is its opposite. `subscriptions` is the
+ * acknowledgement, `heartbeat` liveness, `error` an exchange error; every
+ * other type (ticker, l2update, ...) is ignored, as Coinbase asks clients to
+ * do with types they do not know. */
+#ifndef POETICOINS_COINBASE_PARSE_H
+#define POETICOINS_COINBASE_PARSE_H
+
+#include "frame.h"
+
+void coinbase_parse(const char *data, size_t len, int64_t received_us, struct frame *out);
+
+#endif
