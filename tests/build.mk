@@ -1,0 +1,29 @@
+# Tests: unit tests (cmocka, one binary per file in tests/unit) and
+# integration tests (cmocka programs driving real processes, tests/integration).
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+INTEG_SRC := $(wildcard tests/integration/test_*.c)
+INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
+HARNESS_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/lib/*.c))
+SERVICE_PARSERS := $(BUILD)/services/coinbase/parse.o \
+                   $(if $(wildcard services/bitstamp/parse.c),$(BUILD)/services/bitstamp/parse.o)
+
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(SERVICE_PARSERS) $(COMMON_LIB)
+	@echo "  LINK  $@"
+	@$(CC) -o $@ $^ $(LDLIBS_ALL) -lcmocka
+
+$(BUILD)/tests/integration/%: $(BUILD)/tests/integration/%.o $(HARNESS_OBJ) $(COMMON_LIB)
+	@echo "  LINK  $@"
+	@$(CC) -o $@ $^ $(LDLIBS_ALL) -lcmocka
+
+test-programs: programs $(UNIT_BIN) $(INTEG_BIN)
+
+# The README's test command. BIN and BUILD are passed on so that
+# `make sanitize` runs the same suite on sanitizer builds.
+test: test-programs
+	@BIN=$(BIN) BUILD=$(BUILD) tests/run.sh
+
+sanitize:
+	@$(MAKE) --no-print-directory SANITIZE=1 BUILD=build/asan BIN=build/asan/bin test
+
+.PHONY: test test-programs sanitize
