@@ -1,6 +1,7 @@
 #include "metrics.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,19 +53,26 @@ size_t metrics_render(char **buf)
 {
     struct out o = { xmalloc(4096), 0, 4096 };
     o.buf[0] = '\0';
-    const char *last_name = NULL;
+    /* All samples of one name go under one HELP/TYPE header, wherever their
+     * modules registered them (Prometheus rejects a repeated header). */
     for (struct metric *m = metrics_head; m; m = m->next) {
-        if (last_name == NULL || strcmp(last_name, m->name) != 0) {
-            append(&o, "# HELP %s %s\n# TYPE %s %s\n", m->name, m->help, m->name,
-                   m->type == METRIC_COUNTER ? "counter" : "gauge");
-            last_name = m->name;
+        bool seen = false;
+        for (struct metric *e = metrics_head; e != m && !seen; e = e->next)
+            seen = strcmp(e->name, m->name) == 0;
+        if (seen)
+            continue;
+        append(&o, "# HELP %s %s\n# TYPE %s %s\n", m->name, m->help, m->name,
+               m->type == METRIC_COUNTER ? "counter" : "gauge");
+        for (struct metric *s = m; s; s = s->next) {
+            if (strcmp(s->name, m->name) != 0)
+                continue;
+            const char *sep = const_labels[0] && s->labels ? "," : "";
+            if (const_labels[0] || s->labels)
+                append(&o, "%s{%s%s%s} %lld\n", s->name, const_labels, sep,
+                       s->labels ? s->labels : "", (long long)s->value);
+            else
+                append(&o, "%s %lld\n", s->name, (long long)s->value);
         }
-        const char *sep = const_labels[0] && m->labels ? "," : "";
-        if (const_labels[0] || m->labels)
-            append(&o, "%s{%s%s%s} %lld\n", m->name, const_labels, sep,
-                   m->labels ? m->labels : "", (long long)m->value);
-        else
-            append(&o, "%s %lld\n", m->name, (long long)m->value);
     }
     *buf = o.buf;
     return o.len;
