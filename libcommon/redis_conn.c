@@ -36,12 +36,17 @@ struct redis_conn {
 
 static void start_connect(struct redis_conn *rc);
 
+static void on_retry_timer(uv_timer_t *t)
+{
+    start_connect(t->data);
+}
+
 static void schedule_retry(struct redis_conn *rc, const char *why)
 {
     uint64_t delay = backoff_next(&rc->backoff, loop_now_ms());
     m_reconnects.value++;
     log_warn("redis %s %s, retrying in %.1fs", rc->shown_url, why, delay / 1000.0);
-    uv_timer_start(&rc->retry_timer, (uv_timer_cb)start_connect, delay, 0);
+    uv_timer_start(&rc->retry_timer, on_retry_timer, delay, 0);
 }
 
 static void on_timers_closed(uv_handle_t *h)

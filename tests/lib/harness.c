@@ -91,6 +91,21 @@ void harness_cleanup(void)
     }
 }
 
+int harness_mark(void)
+{
+    return nprocs;
+}
+
+void harness_kill_since(int mark)
+{
+    for (int i = mark; i < nprocs; i++)
+        if (procs[i] > 0) {
+            kill(procs[i], SIGCONT);
+            proc_stop(procs[i], SIGKILL, 5000);
+        }
+    nprocs = mark;
+}
+
 int harness_free_port(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);

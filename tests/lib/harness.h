@@ -28,6 +28,10 @@ const char *harness_bin(void);      /* $BIN or "bin" */
 const char *harness_fixtures(void); /* $FIXTURES or "tests/fixtures" */
 void harness_init(const char *name);
 void harness_cleanup(void);
+/* Per-test cleanup: harness_mark() before a test, harness_kill_since(mark)
+ * after it kills every process the test started, even if it failed. */
+int harness_mark(void);
+void harness_kill_since(int mark);
 int harness_free_port(void);
 
 /* Processes. env entries ("NAME=value") are added to the current

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "conn.h"
-#include "feed.h"
+#include "tape.h"
 
 /* Bounds /control/trades?n= so one request cannot exhaust memory. */
 #define MAX_TRADES_PER_PRODUCT 100000
@@ -101,7 +101,7 @@ get_trades(struct request *r)
 			wanted[count++] = product;
 	for (round = 0; round < rounds; round++)
 		for (product = 0; product < count; product++)
-			feed_trade(wanted[product]);
+			tape_trade(wanted[product]);
 	buf_printf(&r->body, "{\"trades\":%ld}", rounds * count);
 }
 

@@ -27,6 +27,10 @@ static const struct {
 	{ "ETH", "EUR", 2700.0, 2 },
 	{ "LTC", "USD", 85.0, 2 },
 	{ "LTC", "EUR", 75.0, 2 },
+	{ "USDT", "USD", 1.0, 5 },
+	{ "USDC", "USD", 1.0, 5 },
+	{ "USDT", "EUR", 0.92, 5 },
+	{ "USDC", "EUR", 0.92, 5 },
 };
 
 static uint64_t

@@ -13,7 +13,7 @@
 
 #include "conn.h"
 #include "control.h"
-#include "feed.h"
+#include "tape.h"
 #include "sim.h"
 
 struct sim sim;
@@ -235,7 +235,6 @@ static const char *const default_products[][2] = {
 int
 main(int argc, char **argv)
 {
-	cJSON_Hooks hooks = { .malloc_fn = xmalloc, .free_fn = free };
 	uv_signal_t sigint, sigterm;
 	struct lws_vhost *vhost;
 	uv_loop_t loop;
@@ -246,7 +245,7 @@ main(int argc, char **argv)
 	if ((status = parse_options(argc, argv, &done)) || done)
 		return status;
 	signal(SIGPIPE, SIG_IGN);
-	cJSON_InitHooks(&hooks);
+	xalloc_init();
 	lws_set_log_level(LLL_ERR | LLL_WARN, log_lws);
 	sim.heartbeat_replies = true;
 
@@ -278,15 +277,20 @@ main(int argc, char **argv)
 	uv_signal_start(&sigint, on_signal, SIGINT);
 	uv_signal_start(&sigterm, on_signal, SIGTERM);
 
-	status = 0;
 	sim.lws = create_lws(&loop);
 	vhost = sim.lws ? lws_get_vhost_by_name(sim.lws, "default") : NULL;
 	if (!vhost) {
+		/*
+		 * A failed lws_create_context leaves handles on our loop whose
+		 * close callbacks live in the libuv plugin it has already
+		 * unloaded: running the loop now would crash, so just exit.
+		 */
 		fprintf(stderr, "exchange-sim: cannot listen on %s:%lld\n",
 			sim.opts.addr, sim.opts.port);
-		status = 1;
-	} else if ((err = sim.exchange->start(&loop)) ||
-		   (err = feed_start(&loop))) {
+		return 1;
+	}
+	status = 0;
+	if ((err = sim.exchange->start(&loop)) || (err = tape_start(&loop))) {
 		fprintf(stderr, "exchange-sim: timers: %s\n", uv_strerror(err));
 		status = 1;
 	} else {
@@ -300,10 +304,9 @@ main(int argc, char **argv)
 	 * loop, so destroy the context first, close our own handles, then run
 	 * the loop until everything is closed before closing the loop.
 	 */
-	feed_stop();
+	tape_stop();
 	sim.exchange->stop();
-	if (sim.lws)
-		lws_context_destroy(sim.lws);
+	lws_context_destroy(sim.lws);
 	uv_close((uv_handle_t *)&sigint, NULL);
 	uv_close((uv_handle_t *)&sigterm, NULL);
 	uv_run(&loop, UV_RUN_DEFAULT);

@@ -1,4 +1,4 @@
-#include "feed.h"
+#include "tape.h"
 
 #include <stdlib.h>
 
@@ -14,7 +14,7 @@ static uint64_t last_tick_ms;
 static double owed;		/* trades due but not yet made */
 
 void
-feed_trade(int product)
+tape_trade(int product)
 {
 	struct gen_trade t;
 	struct conn *c;
@@ -57,11 +57,11 @@ on_rate_tick(uv_timer_t *timer)
 	if (owed > MAX_TRADES_PER_TICK)
 		owed = MAX_TRADES_PER_TICK;
 	for (; owed >= 1.0; owed -= 1.0)
-		feed_trade(wanted[gen_random(sim.gen) % (uint64_t)count]);
+		tape_trade(wanted[gen_random(sim.gen) % (uint64_t)count]);
 }
 
 int
-feed_start(uv_loop_t *loop)
+tape_start(uv_loop_t *loop)
 {
 	double period_ms;
 	int err;
@@ -82,7 +82,7 @@ feed_start(uv_loop_t *loop)
 }
 
 void
-feed_stop(void)
+tape_stop(void)
 {
 	if (!rate_running)
 		return;

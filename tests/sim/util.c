@@ -8,52 +8,6 @@
 #include <time.h>
 
 static void
-oom(size_t size)
-{
-	fprintf(stderr, "exchange-sim: out of memory allocating %zu bytes\n",
-		size);
-	abort();
-}
-
-void *
-xmalloc(size_t size)
-{
-	void *p = malloc(size ? size : 1);
-
-	if (!p)
-		oom(size);
-	return p;
-}
-
-void *
-xcalloc(size_t count, size_t size)
-{
-	void *p = calloc(count ? count : 1, size ? size : 1);
-
-	if (!p)
-		oom(count * size);
-	return p;
-}
-
-void *
-xrealloc(void *ptr, size_t size)
-{
-	void *p = realloc(ptr, size ? size : 1);
-
-	if (!p)
-		oom(size);
-	return p;
-}
-
-char *
-xstrdup(const char *s)
-{
-	size_t len = strlen(s) + 1;
-
-	return memcpy(xmalloc(len), s, len);
-}
-
-static void
 reserve(struct buf *b, size_t extra)
 {
 	size_t need = b->len + extra + 1;

@@ -1,7 +1,9 @@
 /*
- * util: allocation wrappers that die on out-of-memory, a growable byte
- * buffer used to build outgoing frames and HTTP answers, and a reader for
- * line-per-frame files (--replay, /control/inject).
+ * util: a growable byte buffer used to build outgoing frames and HTTP
+ * answers, a reader for line-per-frame files (--replay, /control/inject)
+ * and wall-clock helpers. The simulator keeps its own time and number
+ * formatting rather than libcommon's, so that a bug there cannot hide
+ * behind the same bug here.
  *
  * Ownership: a struct buf owns its bytes; buf_free releases them, buf_steal
  * hands them to the caller (caller frees). Only lines_read does I/O.
@@ -12,10 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-void *xmalloc(size_t size);
-void *xcalloc(size_t count, size_t size);
-void *xrealloc(void *ptr, size_t size);
-char *xstrdup(const char *s);
+#include "xalloc.h"	/* libcommon: allocation that dies on OOM */
 
 struct buf {
 	char *data;		/* always NUL-terminated when non-NULL */

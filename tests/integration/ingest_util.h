@@ -1,0 +1,165 @@
+/* Shared by the ingest integration tests: start a service against the
+ * simulator and Redis, and compare what Redis holds with what the simulator
+ * says it sent. Header-only because each test program is one file. */
+#ifndef POETICOINS_INGEST_UTIL_H
+#define POETICOINS_INGEST_UTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/harness.h"
+
+struct svc {
+    pid_t pid;
+    int health_port;
+    char log[200];
+};
+
+/* Starts bin/<name> against the simulator and redis_port; extra_env entries
+ * override or add variables. */
+static void svc_start(struct svc *v, const char *name, const struct sim *s, int redis_port,
+                      const char *ca, const char *const extra_env[])
+{
+    static int count;
+    static char env[16][512];
+    int n = 0;
+    char path[300];
+    v->health_port = harness_free_port();
+    snprintf(v->log, sizeof v->log, "%s/%s-%d.log", harness_dir(), name, count++);
+    snprintf(path, sizeof path, "%s/%s", harness_bin(), name);
+    char upper[32];
+    for (size_t i = 0; i <= strlen(name) && i < sizeof upper; i++)
+        upper[i] = (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
+    snprintf(env[n++], 512, "REDIS_URL=redis://127.0.0.1:%d", redis_port);
+    snprintf(env[n++], 512, "%s_URL=%s://127.0.0.1:%d/", upper, s->tls ? "wss" : "ws",
+             s->port);
+    snprintf(env[n++], 512, "TLS_CA_FILE=%s/%s", harness_dir(), ca ? ca : "ca.pem");
+    snprintf(env[n++], 512, "HEALTH_PORT=%d", v->health_port);
+    snprintf(env[n++], 512, "HEALTH_ADDR=127.0.0.1");
+    snprintf(env[n++], 512, "LOG_LEVEL=debug");
+    for (size_t i = 0; extra_env && extra_env[i] && n < 15; i++)
+        snprintf(env[n++], 512, "%s", extra_env[i]);
+    const char *envp[17];
+    for (int i = 0; i < n; i++)
+        envp[i] = env[i];
+    envp[n] = NULL;
+    const char *argv[] = { path, NULL };
+    v->pid = proc_start(v->log, argv, envp);
+}
+
+/* ---- conditions for WAIT_FOR ---- */
+
+struct llen_cond {
+    redisContext *c;
+    const char *keys[8];
+    long long want;
+};
+
+static bool lists_reach(void *arg)
+{
+    struct llen_cond *lc = arg;
+    for (size_t i = 0; i < 8 && lc->keys[i]; i++)
+        if (redis_llen(lc->c, lc->keys[i]) < lc->want)
+            return false;
+    return true;
+}
+
+struct metric_cond {
+    int port;
+    const char *name;
+    long long want;
+};
+
+static bool metric_reaches(void *arg)
+{
+    struct metric_cond *mc = arg;
+    return metric_value(mc->port, mc->name) >= mc->want;
+}
+
+static bool metric_equals(void *arg)
+{
+    struct metric_cond *mc = arg;
+    return metric_value(mc->port, mc->name) == mc->want;
+}
+
+struct stat_cond {
+    const struct sim *s;
+    const char *name;
+    long long want;
+};
+
+static bool stat_reaches(void *arg)
+{
+    struct stat_cond *sc = arg;
+    return sim_stat(sc->s, sc->name) >= sc->want;
+}
+
+struct log_cond {
+    const char *path;
+    const char *needle;
+};
+
+static bool log_has(void *arg)
+{
+    struct log_cond *lc = arg;
+    return file_contains(lc->path, lc->needle);
+}
+
+struct hash_cond {
+    redisContext *c;
+    const char *key, *field, *want;
+};
+
+static bool hash_field_is(void *arg)
+{
+    struct hash_cond *hc = arg;
+    redisReply *r = redis_must(hc->c, "HGET %s %s", hc->key, hc->field);
+    bool ok = r->type == REDIS_REPLY_STRING && strcmp(r->str, hc->want) == 0;
+    freeReplyObject(r);
+    return ok;
+}
+
+/* ---- expectations ---- */
+
+/* The message without its received_at, which only the service knows:
+ * `{"exchange":...,"traded_at":"..."`. Checks received_at's shape. */
+static void strip_received_at(const char *msg, char *out, size_t outlen)
+{
+    const char *at = strstr(msg, ",\"received_at\":\"");
+    if (at == NULL)
+        fail_msg("no received_at in %s", msg);
+    const char *t = at + 16;
+    /* 2021-04-17T16:43:37.121358Z"} */
+    if (strlen(t) != 29 || t[10] != 'T' || t[19] != '.' || t[26] != 'Z' || t[27] != '"' ||
+        t[28] != '}')
+        fail_msg("received_at has the wrong shape in %s", msg);
+    snprintf(out, outlen, "%.*s", (int)(at - msg), msg);
+}
+
+/* The list `key` from oldest to newest, as an array of strings (caller frees). */
+static char **list_oldest_first(redisContext *c, const char *key, size_t *count)
+{
+    redisReply *r = redis_must(c, "LRANGE %s 0 -1", key);
+    char **out = calloc(r->elements + 1, sizeof *out);
+    for (size_t i = 0; i < r->elements; i++)
+        out[i] = strdup(r->element[r->elements - 1 - i]->str);
+    *count = r->elements;
+    freeReplyObject(r);
+    return out;
+}
+
+static void free_strings(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+#endif
