@@ -50,3 +50,17 @@ clean:
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 .PHONY: all programs clean
+
+# Local system: a private redis-server on 127.0.0.1:6380 and every service.
+run:
+	@scripts/install-deps.sh
+	@$(MAKE) --no-print-directory programs
+	@scripts/run.sh
+
+# The same against the built-in exchange simulator (no internet needed).
+demo:
+	@scripts/install-deps.sh
+	@$(MAKE) --no-print-directory programs
+	@scripts/run.sh --demo
+
+.PHONY: run demo
