@@ -39,7 +39,7 @@ $(COMMON_LIB): $(COMMON_OBJ)
 # Each program's sources and rules live next to it.
 include services/coinbase/build.mk
 include tests/sim/build.mk
--include services/bitstamp/build.mk
+include services/bitstamp/build.mk
 include tests/build.mk
 
 programs: $(PROGRAMS)

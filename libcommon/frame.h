@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "trade.h"
 
 enum frame_kind {
@@ -33,7 +34,8 @@ struct frame {
     struct trade trade;            /* FRAME_TRADE */
 };
 
+/* pairs: the configured pairs (a parser may map exchange names to them). */
 typedef void (*frame_parse_fn)(const char *data, size_t len, int64_t received_us,
-                               struct frame *out);
+                               const struct pair_list *pairs, struct frame *out);
 
 #endif

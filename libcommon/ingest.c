@@ -101,7 +101,7 @@ static void on_frame(void *arg, const char *data, size_t len, int64_t received_u
     struct ingest *in = arg;
     struct frame fr;
     status_message_seen(in->status, received_us);
-    in->ex->parse(data, len, received_us, &fr);
+    in->ex->parse(data, len, received_us, &in->cfg.pairs, &fr);
     switch (fr.kind) {
     case FRAME_TRADE:
         m_trades.value++;
@@ -277,7 +277,13 @@ int ingest_main(int argc, char **argv, const struct exchange_def *ex)
          "on SIGTERM, how long to wait for queued trades to reach Redis", &c->shutdown_ms},
         {"LOG_LEVEL", CONFIG_LOG_LEVEL, "info", 0, 0, "debug, info, warn or error", &c->log_level},
     };
-    config_load(vars, sizeof vars / sizeof vars[0], argc, argv, ex->name, ex->summary);
+    size_t nvars = sizeof vars / sizeof vars[0];
+    struct config_var *all = xcalloc(nvars + ex->n_extra_vars, sizeof *all);
+    memcpy(all, vars, sizeof vars);
+    if (ex->n_extra_vars)
+        memcpy(all + nvars, ex->extra_vars, ex->n_extra_vars * sizeof *all);
+    config_load(all, nvars + ex->n_extra_vars, argc, argv, ex->name, ex->summary);
+    free(all);
     log_init(ex->name, (enum log_level)c->log_level);
 
     char labels[64], products[24 * PAIRS_MAX], shown_redis[320];

@@ -29,6 +29,9 @@ struct exchange_def {
     const char *health_port;     /* default HEALTH_PORT, as text */
     const char *stale_ms;        /* default STALE_TIMEOUT_MS, as text */
     frame_parse_fn parse;
+    /* Optional: the exchange's own configuration rows, loaded with the rest. */
+    const struct config_var *extra_vars;
+    size_t n_extra_vars;
     /* The websocket is open: send subscriptions with ingest_send(). */
     void (*on_open)(struct ingest *in);
     /* Optional: sees every parsed frame after the common handling. */

@@ -73,8 +73,10 @@ static void exchange_error(const cJSON *root, struct frame *out)
              log_escape(reason, strlen(reason), r, sizeof r));
 }
 
-void coinbase_parse(const char *data, size_t len, int64_t received_us, struct frame *out)
+void coinbase_parse(const char *data, size_t len, int64_t received_us,
+                    const struct pair_list *pairs, struct frame *out)
 {
+    (void)pairs; /* Coinbase names products as we do */
     memset(out, 0, sizeof *out);
     cJSON *root = cJSON_ParseWithLength(data, len);
     if (!cJSON_IsObject(root)) {

@@ -11,6 +11,7 @@
 
 #include "frame.h"
 
-void coinbase_parse(const char *data, size_t len, int64_t received_us, struct frame *out);
+void coinbase_parse(const char *data, size_t len, int64_t received_us,
+                    const struct pair_list *pairs, struct frame *out);
 
 #endif

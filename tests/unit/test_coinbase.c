@@ -43,7 +43,7 @@ static void test_fixture_trades_exact(void **state)
         if (line[n - 1] == '\n')
             line[--n] = '\0';
         struct frame fr;
-        coinbase_parse(line, (size_t)n, RECEIVED_US, &fr);
+        coinbase_parse(line, (size_t)n, RECEIVED_US, NULL, &fr);
         if (fr.kind != FRAME_TRADE) {
             /* Only match and last_match are trades; nothing else is bad. */
             assert_true(strstr(line, "\"type\":\"match\"") == NULL);
@@ -87,13 +87,13 @@ static void test_kinds(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct frame fr;
-        coinbase_parse(cases[i].frame, strlen(cases[i].frame), RECEIVED_US, &fr);
+        coinbase_parse(cases[i].frame, strlen(cases[i].frame), RECEIVED_US, NULL, &fr);
         if (fr.kind != cases[i].kind)
             fail_msg("%s: kind %d, want %d", cases[i].frame, fr.kind, cases[i].kind);
     }
     struct frame fr;
     const char *err = "{\"type\":\"error\",\"message\":\"Failed\",\"reason\":\"bad\\nthing\"}";
-    coinbase_parse(err, strlen(err), RECEIVED_US, &fr);
+    coinbase_parse(err, strlen(err), RECEIVED_US, NULL, &fr);
     assert_string_equal(fr.text, "Failed (bad\\x0athing)");
 }
 
@@ -106,7 +106,7 @@ static const char good_match[] =
 static void test_good_match_with_short_time(void **state)
 {
     struct frame fr;
-    coinbase_parse(good_match, strlen(good_match), RECEIVED_US, &fr);
+    coinbase_parse(good_match, strlen(good_match), RECEIVED_US, NULL, &fr);
     assert_int_equal(fr.kind, FRAME_TRADE);
     char json[TRADE_JSON_MAX];
     trade_to_json(&fr.trade, json);
@@ -126,7 +126,7 @@ static void expect_bad_field(const char *from, const char *to)
     snprintf(frame, sizeof frame, "%.*s%s%s", (int)(at - good_match), good_match, to,
              at + strlen(from));
     struct frame fr;
-    coinbase_parse(frame, strlen(frame), RECEIVED_US, &fr);
+    coinbase_parse(frame, strlen(frame), RECEIVED_US, NULL, &fr);
     if (fr.kind != FRAME_BAD_FIELD)
         fail_msg("accepted %s (kind %d)", frame, fr.kind);
     assert_non_null(fr.error);
@@ -159,19 +159,19 @@ static void test_malformed(void **state)
                                "{\"type\":\"match\"", "\xff\xfe" };
     for (size_t i = 0; i < sizeof bad_json / sizeof bad_json[0]; i++) {
         struct frame fr;
-        coinbase_parse(bad_json[i], strlen(bad_json[i]), RECEIVED_US, &fr);
+        coinbase_parse(bad_json[i], strlen(bad_json[i]), RECEIVED_US, NULL, &fr);
         if (fr.kind != FRAME_BAD_JSON)
             fail_msg("'%s': kind %d, want FRAME_BAD_JSON", bad_json[i], fr.kind);
     }
     const char *bad_type[] = { "{}", "{\"type\":1}", "{\"type\":null}", "{\"Type\":\"match\"}" };
     for (size_t i = 0; i < sizeof bad_type / sizeof bad_type[0]; i++) {
         struct frame fr;
-        coinbase_parse(bad_type[i], strlen(bad_type[i]), RECEIVED_US, &fr);
+        coinbase_parse(bad_type[i], strlen(bad_type[i]), RECEIVED_US, NULL, &fr);
         assert_int_equal(fr.kind, FRAME_BAD_FIELD);
     }
     /* Length is honoured: a valid prefix followed by junk is not parsed past len. */
     struct frame fr;
-    coinbase_parse(good_match, strlen(good_match) - 1, RECEIVED_US, &fr);
+    coinbase_parse(good_match, strlen(good_match) - 1, RECEIVED_US, NULL, &fr);
     assert_int_equal(fr.kind, FRAME_BAD_JSON);
 }
 

@@ -1,0 +1,20 @@
+/* Bitstamp v2 feed parser: one websocket message in, one struct frame out
+ * (libcommon/frame.h). Pure: no I/O, no state, safe on any bytes.
+ *
+ * A `trade` on `live_trades_<pair>` is mapped back to the configured pair
+ * whose channel name it is (BTC-USD <-> btcusd), never by cutting the name at
+ * three letters (usdcusd, shibusd exist). Exact strings price_str and
+ * amount_str are used, never the float price/amount; `type` 0 is a buy and 1
+ * a sell (already the taker side); traded_at comes from microtimestamp. */
+#ifndef POETICOINS_BITSTAMP_PARSE_H
+#define POETICOINS_BITSTAMP_PARSE_H
+
+#include "frame.h"
+
+void bitstamp_parse(const char *data, size_t len, int64_t received_us,
+                    const struct pair_list *pairs, struct frame *out);
+
+/* "BTC-USD" -> "live_trades_btcusd"; out must hold 64 bytes. */
+void bitstamp_channel(const char *pair, char out[64]);
+
+#endif
