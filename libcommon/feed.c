@@ -319,15 +319,25 @@ void feed_send(struct feed *f, const char *text, size_t len)
     lws_callback_on_writable(f->wsi);
 }
 
+/* Closes the current connection, from inside or outside an lws callback.
+ * The writable callback returns -1 once close_reason is set; the async kill
+ * covers a socket that never becomes writable. Called from a libuv callback
+ * (a signal, a timer), lws only acts on either at its next activity, which
+ * may never come on a quiet feed: lws_cancel_service() wakes it now. */
+static void close_now(struct feed *f)
+{
+    lws_set_timeout(f->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    lws_callback_on_writable(f->wsi);
+    lws_cancel_service(f->ctx);
+}
+
 void feed_reconnect(struct feed *f, const char *why)
 {
     if (!f->attempt || f->wsi == NULL) {
         return;
     }
     snprintf(f->close_reason, sizeof f->close_reason, "%s", why);
-    /* Killing asynchronously is safe from any callback, including ours;
-     * CLIENT_CLOSED (or WSI_DESTROY) then schedules the reconnect. */
-    lws_set_timeout(f->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    close_now(f);
 }
 
 void feed_stop(struct feed *f)
@@ -337,7 +347,7 @@ void feed_stop(struct feed *f)
     uv_timer_stop(&f->stale_timer);
     if (f->attempt && f->wsi) {
         snprintf(f->close_reason, sizeof f->close_reason, "shutting down");
-        lws_set_timeout(f->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        close_now(f);
     } else {
         f->attempt = false;
         f->ops.on_close(f->arg, false);
