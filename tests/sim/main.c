@@ -240,7 +240,7 @@ main(int argc, char **argv)
 	uv_loop_t loop;
 	bool done;
 	size_t i;
-	int status, err;
+	int status, err, port;
 
 	if ((status = parse_options(argc, argv, &done)) || done)
 		return status;
@@ -290,11 +290,18 @@ main(int argc, char **argv)
 		return 1;
 	}
 	status = 0;
-	if ((err = sim.exchange->start(&loop)) || (err = tape_start(&loop))) {
+	port = lws_get_vhost_listen_port(vhost);
+	if (port <= 0) {
+		/* lws accepts an unknown interface and waits for it to appear. */
+		fprintf(stderr, "exchange-sim: not listening on %s\n",
+			sim.opts.addr);
+		status = 1;
+	} else if ((err = sim.exchange->start(&loop)) ||
+		   (err = tape_start(&loop))) {
 		fprintf(stderr, "exchange-sim: timers: %s\n", uv_strerror(err));
 		status = 1;
 	} else {
-		printf("ready port=%d\n", lws_get_vhost_listen_port(vhost));
+		printf("ready port=%d\n", port);
 		fflush(stdout);
 		uv_run(&loop, UV_RUN_DEFAULT);
 	}
