@@ -11,6 +11,7 @@
 
 #include "conn.h"
 #include "sim.h"
+#include "tape.h"
 
 enum { MATCHES, HEARTBEAT, CHANNELS };
 
@@ -264,13 +265,22 @@ on_message(struct conn *c, const char *msg, size_t len)
 		return;
 	if (!c->subscribed) {
 		c->subscribed = true;
-		conn_send_replay(c);
+		/*
+		 * A recording stands in for the generated feed's opening,
+		 * last_match frames included: generated ones too would mix
+		 * two histories of the same products.
+		 */
+		if (sim.replay) {
+			conn_send_replay(c);
+			return;
+		}
 	}
 	for (i = 0; i < ordered; i++) {
 		struct buf b = { 0 };
 
 		render_match(&b, "last_match",
 			     &gen_get(sim.gen, order[i])->last);
+		tape_log_first(order[i], b.data, b.len);
 		send_buf(c, &b);
 	}
 }

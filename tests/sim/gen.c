@@ -186,6 +186,7 @@ gen_product(struct gen *g, const char *base, const char *quote,
 	p->log_size_min = log(1e8 / p->reference);
 	p->log_size_max = log(2e4 * 1e8 / p->reference);
 	p->next_trade_id = 1000000 + (int64_t)(next(g) % 900000000);
+	p->first_trade_id = p->next_trade_id;
 	p->sequence = 10000000000LL + (int64_t)(next(g) % 20000000000LL);
 
 	/* The "last trade before we started": up to two minutes old. */

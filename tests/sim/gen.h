@@ -50,6 +50,7 @@ struct gen_product {
 	double reference;	/* price the walk is pulled back to */
 	int64_t price_ticks;	/* current price */
 	double log_size_min, log_size_max;	/* natural log of size units */
+	int64_t first_trade_id;	/* the pre-created trade's */
 	int64_t next_trade_id;
 	int64_t sequence;
 	struct gen_trade last;	/* most recent trade */

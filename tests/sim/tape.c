@@ -13,6 +13,30 @@ static bool rate_running;
 static uint64_t last_tick_ms;
 static double owed;		/* trades due but not yet made */
 
+static bool first_logged[GEN_MAX_PRODUCTS];
+
+static void
+log_frame(const char *frame, size_t len)
+{
+	if (!sim.log)
+		return;
+	fwrite(frame, 1, len, sim.log);
+	fputc('\n', sim.log);
+	/* Tests read the log while we run. */
+	fflush(sim.log);
+}
+
+void
+tape_log_first(int product, const char *frame, size_t len)
+{
+	const struct gen_product *p = gen_get(sim.gen, product);
+
+	if (first_logged[product] || p->last.trade_id != p->first_trade_id)
+		return;
+	first_logged[product] = true;
+	log_frame(frame, len);
+}
+
 void
 tape_trade(int product)
 {
@@ -24,12 +48,7 @@ tape_trade(int product)
 	gen_trade(sim.gen, product, util_now_us(), &t);
 	sim.trades++;
 	frame = sim.exchange->trade_frame(&t, &len);
-	if (sim.log) {
-		fwrite(frame, 1, len, sim.log);
-		fputc('\n', sim.log);
-		/* Tests read the log while we run. */
-		fflush(sim.log);
-	}
+	log_frame(frame, len);
 	for (c = conn_first(); c; c = c->next)
 		if (conn_set_has(c->trades, product))
 			conn_send(c, frame, len);

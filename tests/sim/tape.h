@@ -10,10 +10,20 @@
 #ifndef SIM_TAPE_H
 #define SIM_TAPE_H
 
+#include <stddef.h>
+
 #include <uv.h>
 
 /* Generates, logs and delivers one trade of a product (a gen index). */
 void tape_trade(int product);
+
+/*
+ * Logs the frame carrying a product's pre-created trade (Coinbase's
+ * last_match) the first time it is sent, so that the log holds every
+ * trade a client can see, once. Does nothing for other trades: they were
+ * logged when generated.
+ */
+void tape_log_first(int product, const char *frame, size_t len);
 
 /* Starts the --rate timer if the rate is positive; 0 or a negative errno. */
 int tape_start(uv_loop_t *loop);
