@@ -15,15 +15,18 @@ REDIS_PORT=${REDIS_PORT:-6380}
 mkdir -p "$RUN_DIR/logs" "$RUN_DIR/redis"
 
 pids=()
+stopping=0
 stop_all() {
   trap - INT TERM EXIT
+  stopping=1
   echo
   echo "stopping..."
   for ((i=${#pids[@]}-1; i>=0; i--)); do kill -TERM "${pids[$i]}" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   echo "stopped; logs are in $RUN_DIR/logs"
 }
-trap stop_all INT TERM EXIT
+trap stop_all EXIT
+trap 'stop_all; exit 130' INT TERM
 
 wait_healthy() { # name url
   local deadline=$((SECONDS + 20))
@@ -97,4 +100,7 @@ Poeticoins is running$([ $demo -eq 1 ] && echo " against the built-in exchange s
 Press Ctrl-C to stop everything.
 EOT
 wait -n "${pids[@]}" || true
-echo "a process exited; see $RUN_DIR/logs" >&2
+if [ $stopping -eq 0 ]; then
+  echo "a process exited unexpectedly; see $RUN_DIR/logs" >&2
+  exit 1
+fi
