@@ -51,6 +51,9 @@ clean:
 
 .PHONY: all programs clean
 
+# Keep objects of test programs (they are intermediates of pattern rules).
+.SECONDARY:
+
 # Local system: a private redis-server on 127.0.0.1:6380 and every service.
 run:
 	@scripts/install-deps.sh
