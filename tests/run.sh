@@ -30,6 +30,25 @@ for t in "$BUILD"/tests/unit/test_* "$BUILD"/tests/integration/test_*; do
         failed=$((failed + 1))
     fi
 done
+# Node suites (browser and deployment checks): every tests/<suite>/*.test.mjs,
+# run with node's test runner, whose TAP summary gives "# pass N" / "# fail N".
+for suite in tests/*/; do
+    ls "$suite"*.test.mjs >/dev/null 2>&1 || continue
+    echo "== node --test $suite"
+    out=$(node --test --test-reporter=tap "$suite"*.test.mjs 2>&1)
+    rc=$?
+    printf '%s\n' "$out" | grep -E '^not ok|^# (pass|fail|tests)|^ +(error|expected|actual):' || true
+    p=$(printf '%s\n' "$out" | sed -n 's/^# pass \([0-9]*\)/\1/p' | tail -1)
+    f=$(printf '%s\n' "$out" | sed -n 's/^# fail \([0-9]*\)/\1/p' | tail -1)
+    passed=$((passed + ${p:-0}))
+    failed=$((failed + ${f:-0}))
+    if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
+        echo "!! node --test $suite exited with status $rc"
+        printf '%s\n' "$out" | tail -20
+        failed=$((failed + 1))
+    fi
+done
+
 echo
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$crashed" -eq 0 ]
