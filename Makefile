@@ -40,6 +40,7 @@ $(COMMON_LIB): $(COMMON_OBJ)
 include services/coinbase/build.mk
 include tests/sim/build.mk
 include services/bitstamp/build.mk
+include services/web/build.mk
 include tests/build.mk
 
 programs: $(PROGRAMS)

@@ -22,6 +22,20 @@ void metric_register(struct metric *m)
     metrics_tail = m;
 }
 
+struct metric *metric_counter(const char *name, const char *help, const char *labels)
+{
+    for (struct metric *m = metrics_head; m; m = m->next)
+        if (strcmp(m->name, name) == 0 && m->labels && strcmp(m->labels, labels) == 0)
+            return m;
+    struct metric *m = xcalloc(1, sizeof *m);
+    m->name = name;
+    m->help = help;
+    m->type = METRIC_COUNTER;
+    m->labels = xstrdup(labels);
+    metric_register(m);
+    return m;
+}
+
 void metrics_set_const_labels(const char *labels)
 {
     snprintf(const_labels, sizeof const_labels, "%s", labels);

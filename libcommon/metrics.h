@@ -26,6 +26,10 @@ struct metric {
 #define METRIC_GAUGE_INIT(name_, help_) { name_, help_, METRIC_GAUGE, NULL, 0, NULL }
 
 void metric_register(struct metric *m);
+/* The counter `name` with these labels, created and registered on first use
+ * (for label sets that are only known at run time, such as a route and a
+ * status). The caller bounds how many label sets exist. Never freed. */
+struct metric *metric_counter(const char *name, const char *help, const char *labels);
 /* Sets labels added to every sample ("exchange=\"coinbase\""); copied. */
 void metrics_set_const_labels(const char *labels);
 /* Appends the exposition text to *buf (grown with xrealloc); caller frees. */

@@ -1,0 +1,422 @@
+#include "hub.h"
+
+#include <cJSON.h>
+#include <h2o/websocket.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "loop.h"
+#include "metrics.h"
+#include "product.h"
+#include "xalloc.h"
+
+#define MAX_MESSAGE 65536     /* larger client messages close with 1009 */
+#define SLOW_GRACE_MS 5000    /* a client closed for slowness gets this long to go */
+
+static struct metric m_clients = METRIC_GAUGE_INIT("poeticoins_ws_clients", "Connected websocket clients");
+static struct metric m_refused = METRIC_COUNTER_INIT(
+    "poeticoins_ws_refused_total", "Websocket handshakes refused because WS_MAX_CLIENTS were connected", NULL);
+static struct metric m_in = METRIC_COUNTER_INIT(
+    "poeticoins_ws_messages_in_total", "Messages received from Redis for the websocket clients", NULL);
+static struct metric m_frames_out = METRIC_COUNTER_INIT(
+    "poeticoins_ws_frames_out_total", "Frames queued to websocket clients", NULL);
+static struct metric m_bytes_out = METRIC_COUNTER_INIT(
+    "poeticoins_ws_bytes_out_total", "Bytes of frames queued to websocket clients", NULL);
+static struct metric m_slow = METRIC_COUNTER_INIT(
+    "poeticoins_ws_slow_closed_total", "Clients closed (1008) for staying over WS_MAX_QUEUE", NULL);
+static struct metric m_client_errors = METRIC_COUNTER_INIT(
+    "poeticoins_ws_client_errors_total", "Bad messages from websocket clients (answered with an error frame)", NULL);
+
+struct client;
+
+/* One subscriber entry of a product; `sub` is its index in the client's subs. */
+struct product_sub {
+    struct client *client;
+    size_t sub;
+};
+
+struct product {
+    char id[PRODUCT_ID_MAX];
+    struct product_sub *subs;
+    size_t nsubs, cap;
+};
+
+/* One subscription of a client; `slot` is its index in the product's subs. */
+struct client_sub {
+    size_t product;
+    size_t slot;
+};
+
+struct client {
+    struct hub *hub;
+    h2o_websocket_conn_t *ws;
+    struct client *prev, *next;     /* all clients */
+    struct client *dirty_next;      /* clients with frames to write */
+    bool dirty;
+    bool slow;                      /* over the bound: closing with 1008 */
+    uint64_t slow_since;
+    struct client_sub subs[WS_PRODUCTS_MAX];
+    size_t nsubs;
+};
+
+struct hub {
+    uv_loop_t *loop;
+    size_t max_clients, max_queue;
+    hub_known_fn known;
+    void *known_arg;
+    struct client *clients;
+    size_t nclients;
+    struct client *dirty;
+    struct product *products;
+    size_t nproducts, cap;
+    uv_check_t flush;
+    uv_timer_t sweep;
+};
+
+static size_t product_index(struct hub *hub, const char *id, bool create)
+{
+    for (size_t i = 0; i < hub->nproducts; i++)
+        if (strcmp(hub->products[i].id, id) == 0)
+            return i;
+    if (!create)
+        return SIZE_MAX;
+    if (hub->nproducts == hub->cap) {
+        hub->cap = hub->cap ? hub->cap * 2 : 16;
+        hub->products = xrealloc(hub->products, hub->cap * sizeof *hub->products);
+    }
+    struct product *p = &hub->products[hub->nproducts];
+    memset(p, 0, sizeof *p);
+    snprintf(p->id, sizeof p->id, "%s", id);
+    return hub->nproducts++;
+}
+
+static bool subscribed(const struct client *c, size_t product)
+{
+    for (size_t i = 0; i < c->nsubs; i++)
+        if (c->subs[i].product == product)
+            return true;
+    return false;
+}
+
+static void subscribe(struct client *c, size_t index)
+{
+    struct product *p = &c->hub->products[index];
+    if (subscribed(c, index) || c->nsubs == WS_PRODUCTS_MAX)
+        return;
+    if (p->nsubs == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 8;
+        p->subs = xrealloc(p->subs, p->cap * sizeof *p->subs);
+    }
+    p->subs[p->nsubs] = (struct product_sub){ c, c->nsubs };
+    c->subs[c->nsubs++] = (struct client_sub){ index, p->nsubs++ };
+}
+
+/* Removes c's subscription number `sub` in O(1): the last entry of both
+ * arrays moves into the hole and its back-reference is updated. */
+static void unsubscribe_at(struct client *c, size_t sub)
+{
+    struct client_sub cs = c->subs[sub];
+    struct product *p = &c->hub->products[cs.product];
+    struct product_sub moved = p->subs[--p->nsubs];
+    if (cs.slot != p->nsubs) {
+        p->subs[cs.slot] = moved;
+        moved.client->subs[moved.sub].slot = cs.slot;
+    }
+    struct client_sub last = c->subs[--c->nsubs];
+    if (sub != c->nsubs) {
+        c->subs[sub] = last;
+        c->hub->products[last.product].subs[last.slot].sub = sub;
+    }
+}
+
+static void mark_dirty(struct client *c)
+{
+    if (!c->dirty) {
+        c->dirty = true;
+        c->dirty_next = c->hub->dirty;
+        c->hub->dirty = c;
+    }
+}
+
+static void go_slow(struct client *c)
+{
+    c->slow = true;
+    c->slow_since = loop_now_ms();
+    m_slow.value++;
+    log_warn("websocket client over WS_MAX_QUEUE (%zu bytes waiting), closing with 1008",
+             wslay_event_get_queued_msg_length(c->ws->ws_ctx));
+    static const char reason[] = "client too slow";
+    wslay_event_queue_close(c->ws->ws_ctx, 1008, (const uint8_t *)reason, sizeof reason - 1);
+    mark_dirty(c);
+}
+
+/* Queues one frame (copied by wslay); writing happens in on_flush. */
+static void send_frame(struct client *c, const char *data, size_t len)
+{
+    if (c->slow || wslay_event_get_close_sent(c->ws->ws_ctx))
+        return;
+    if (wslay_event_get_queued_msg_length(c->ws->ws_ctx) + len > c->hub->max_queue) {
+        go_slow(c);
+        return;
+    }
+    struct wslay_event_msg msg = { WSLAY_TEXT_FRAME, (const uint8_t *)data, len };
+    if (wslay_event_queue_msg(c->ws->ws_ctx, &msg) != 0)
+        return;
+    m_frames_out.value++;
+    m_bytes_out.value += (int64_t)len;
+    mark_dirty(c);
+}
+
+static void send_error(struct client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void send_error(struct client *c, const char *fmt, ...)
+{
+    char text[256], frame[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    cJSON *s = cJSON_CreateString(text);
+    char *quoted = cJSON_PrintUnformatted(s);
+    int n = snprintf(frame, sizeof frame, "{\"type\":\"error\",\"error\":%s}", quoted);
+    free(quoted);
+    cJSON_Delete(s);
+    m_client_errors.value++;
+    send_frame(c, frame, (size_t)n < sizeof frame ? (size_t)n : sizeof frame - 1);
+}
+
+static void send_subscribed(struct client *c)
+{
+    /* At most 200 ids of 48 bytes each. */
+    char frame[64 + WS_PRODUCTS_MAX * (PRODUCT_ID_MAX + 3)];
+    size_t o = (size_t)snprintf(frame, sizeof frame, "{\"type\":\"subscribed\",\"products\":[");
+    for (size_t i = 0; i < c->nsubs; i++)
+        o += (size_t)snprintf(frame + o, sizeof frame - o, "%s\"%s\"", i ? "," : "",
+                              c->hub->products[c->subs[i].product].id);
+    o += (size_t)snprintf(frame + o, sizeof frame - o, "]}");
+    send_frame(c, frame, o);
+}
+
+static void remove_client(struct client *c)
+{
+    struct hub *hub = c->hub;
+    while (c->nsubs)
+        unsubscribe_at(c, c->nsubs - 1);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        hub->clients = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    if (c->dirty) {
+        struct client **pp = &hub->dirty;
+        while (*pp != c)
+            pp = &(*pp)->dirty_next;
+        *pp = c->dirty_next;
+    }
+    hub->nclients--;
+    m_clients.value = (int64_t)hub->nclients;
+    free(c);
+}
+
+static void on_message(struct client *c, const struct wslay_event_on_msg_recv_arg *arg)
+{
+    if (arg->opcode != WSLAY_TEXT_FRAME) {
+        if (arg->opcode == WSLAY_BINARY_FRAME)
+            send_error(c, "binary frames are not supported; send JSON text");
+        return; /* ping/pong/close are handled by wslay */
+    }
+    static struct ws_msg msg; /* large; one process, one thread */
+    char detail[128];
+    const char *err = ws_msg_parse((const char *)arg->msg, arg->msg_length, &msg, detail);
+    if (err) {
+        if (detail[0])
+            send_error(c, "%s: '%s'", err, detail);
+        else
+            send_error(c, "%s", err);
+        return;
+    }
+    for (size_t i = 0; i < msg.count; i++) {
+        const char *id = msg.products[i].id;
+        if (msg.type == WS_MSG_SUBSCRIBE) {
+            if (!c->hub->known(c->hub->known_arg, id)) {
+                send_error(c, "unknown product '%s'", id);
+                continue;
+            }
+            size_t index = product_index(c->hub, id, true);
+            if (!subscribed(c, index) && c->nsubs == WS_PRODUCTS_MAX) {
+                send_error(c, "too many products: at most %d per connection", WS_PRODUCTS_MAX);
+                break;
+            }
+            subscribe(c, index);
+        } else {
+            size_t index = product_index(c->hub, id, false);
+            for (size_t s = 0; index != SIZE_MAX && s < c->nsubs; s++)
+                if (c->subs[s].product == index) {
+                    unsubscribe_at(c, s);
+                    break;
+                }
+        }
+    }
+    send_subscribed(c);
+}
+
+static void on_ws(h2o_websocket_conn_t *conn, const struct wslay_event_on_msg_recv_arg *arg)
+{
+    struct client *c = conn->data;
+    if (arg == NULL) {
+        /* Closed (by the peer, an error, or wslay after a close). */
+        remove_client(c);
+        h2o_websocket_close(conn);
+        return;
+    }
+    on_message(c, arg);
+}
+
+int hub_handle(struct hub *hub, h2o_req_t *req)
+{
+    const char *key;
+    if (h2o_is_websocket_handshake(req, &key) != 0 || key == NULL) {
+        static const char body[] = "{\"error\":\"this is a websocket endpoint; send a websocket handshake\"}";
+        req->res.status = 400;
+        req->res.reason = "Bad Request";
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                       H2O_STRLIT("application/json"));
+        h2o_send_inline(req, body, sizeof body - 1);
+        return 0;
+    }
+    if (hub->nclients >= hub->max_clients) {
+        static const char body[] = "{\"error\":\"too many websocket clients (WS_MAX_CLIENTS)\"}";
+        m_refused.value++;
+        req->res.status = 503;
+        req->res.reason = "Service Unavailable";
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                       H2O_STRLIT("application/json"));
+        h2o_send_inline(req, body, sizeof body - 1);
+        return 0;
+    }
+    struct client *c = xcalloc(1, sizeof *c);
+    c->hub = hub;
+    c->next = hub->clients;
+    if (hub->clients)
+        hub->clients->prev = c;
+    hub->clients = c;
+    hub->nclients++;
+    m_clients.value = (int64_t)hub->nclients;
+    c->ws = h2o_upgrade_to_websocket(req, key, c, on_ws);
+    wslay_event_config_set_max_recv_msg_length(c->ws->ws_ctx, MAX_MESSAGE);
+    return 0;
+}
+
+void hub_trade(struct hub *hub, const char *exchange_pair, const char *payload, size_t len)
+{
+    m_in.value++;
+    size_t index = product_index(hub, exchange_pair, false);
+    if (index == SIZE_MAX || hub->products[index].nsubs == 0)
+        return;
+    /* The frame is built once and queued to every subscriber. */
+    static char *frame;
+    static size_t cap;
+    size_t need = len + 32;
+    if (need > cap) {
+        cap = need * 2;
+        frame = xrealloc(frame, cap);
+    }
+    int n = snprintf(frame, cap, "{\"type\":\"trade\",\"trade\":%.*s}", (int)len, payload);
+    struct product *p = &hub->products[index];
+    for (size_t i = 0; i < p->nsubs; i++)
+        send_frame(p->subs[i].client, frame, (size_t)n);
+}
+
+void hub_status(struct hub *hub, const char *payload, size_t len)
+{
+    m_in.value++;
+    char *frame = xmalloc(len + 32);
+    int n = snprintf(frame, len + 32, "{\"type\":\"status\",\"exchange\":%.*s}", (int)len, payload);
+    for (struct client *c = hub->clients; c; c = c->next)
+        send_frame(c, frame, (size_t)n);
+    free(frame);
+}
+
+/* Once per loop iteration: write what was queued. h2o_websocket_proceed may
+ * close a client (its callback runs with NULL and frees it), so each client
+ * is unlinked from the dirty list before it is touched. */
+static void on_flush(uv_check_t *check)
+{
+    struct hub *hub = check->data;
+    while (hub->dirty) {
+        struct client *c = hub->dirty;
+        hub->dirty = c->dirty_next;
+        c->dirty = false;
+        h2o_websocket_proceed(c->ws);
+    }
+}
+
+/* Drops clients that were told to go (1008) and still have not. */
+static void on_sweep(uv_timer_t *t)
+{
+    struct hub *hub = t->data;
+    uint64_t now = loop_now_ms();
+    struct client *c = hub->clients;
+    while (c) {
+        struct client *next = c->next;
+        if (c->slow && now - c->slow_since >= SLOW_GRACE_MS) {
+            h2o_websocket_conn_t *ws = c->ws;
+            remove_client(c);
+            h2o_websocket_close(ws);
+        }
+        c = next;
+    }
+}
+
+struct hub *hub_new(uv_loop_t *loop, size_t max_clients, size_t max_queue, hub_known_fn known,
+                    void *known_arg)
+{
+    metric_register(&m_clients);
+    metric_register(&m_refused);
+    metric_register(&m_in);
+    metric_register(&m_frames_out);
+    metric_register(&m_bytes_out);
+    metric_register(&m_slow);
+    metric_register(&m_client_errors);
+    struct hub *hub = xcalloc(1, sizeof *hub);
+    hub->loop = loop;
+    hub->max_clients = max_clients;
+    hub->max_queue = max_queue;
+    hub->known = known;
+    hub->known_arg = known_arg;
+    uv_check_init(loop, &hub->flush);
+    hub->flush.data = hub;
+    uv_check_start(&hub->flush, on_flush);
+    uv_timer_init(loop, &hub->sweep);
+    hub->sweep.data = hub;
+    uv_timer_start(&hub->sweep, on_sweep, 1000, 1000);
+    return hub;
+}
+
+size_t hub_clients(const struct hub *hub)
+{
+    return hub->nclients;
+}
+
+static void on_hub_closed(uv_handle_t *h)
+{
+    struct hub *hub = h->data;
+    for (size_t i = 0; i < hub->nproducts; i++)
+        free(hub->products[i].subs);
+    free(hub->products);
+    free(hub);
+}
+
+void hub_close(struct hub *hub)
+{
+    while (hub->clients) {
+        struct client *c = hub->clients;
+        h2o_websocket_conn_t *ws = c->ws;
+        remove_client(c);
+        h2o_websocket_close(ws);
+    }
+    uv_close((uv_handle_t *)&hub->flush, NULL);
+    uv_close((uv_handle_t *)&hub->sweep, on_hub_closed);
+}
