@@ -22,6 +22,7 @@ void web_respond_json(h2o_req_t *req, int status, const char *reason, const char
                    H2O_STRLIT("application/json"));
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
                    H2O_STRLIT("no-store"));
+    req->res.content_length = len;
     h2o_send_inline(req, body, len);
 }
 
@@ -61,12 +62,15 @@ bool web_products_contain(const char *products, const char *pair)
     return false;
 }
 
-/* An API request waiting for Redis. h2o frees the request (and its pool) if
- * the client goes away first; the pool holds a pointer to this struct whose
- * dispose clears `req`, and the last Redis reply frees the struct. */
+/* An API request waiting for Redis. Two parties hold it: the request's pool
+ * (h2o frees it when the response is done or the client goes away) and the
+ * Redis replies still to come. Whichever lets go last frees it: the pool's
+ * dispose clears `req` (or frees it if the replies are done); the last reply
+ * answers if `req` is still there, then frees it or marks it `done`. */
 struct pending {
     struct web *web;
-    h2o_req_t *req;             /* NULL once the client is gone */
+    h2o_req_t *req;             /* NULL once the pool is disposed */
+    bool done;                  /* no reply outstanding */
     int outstanding;            /* Redis replies still to come */
     int route;
     struct product_id product;
@@ -76,10 +80,15 @@ struct pending {
 
 enum { ROUTE_PRODUCTS, ROUTE_TRADES, ROUTE_STATUS };
 
+static void pending_free(struct pending *p);
+
 static void on_req_disposed(void *slot)
 {
     struct pending *p = *(struct pending **)slot;
-    p->req = NULL;
+    if (p->done)
+        pending_free(p);
+    else
+        p->req = NULL;
 }
 
 static struct pending *pending_new(struct web *w, h2o_req_t *req, int route, int outstanding)
@@ -95,6 +104,15 @@ static struct pending *pending_new(struct web *w, h2o_req_t *req, int route, int
 }
 
 static void free_copy(redisReply *r);
+
+/* The last reply was handled. */
+static void pending_finish(struct pending *p)
+{
+    if (p->req == NULL)
+        pending_free(p);
+    else
+        p->done = true;
+}
 
 static void pending_free(struct pending *p)
 {
@@ -227,7 +245,7 @@ static void on_exchange_reply(redisAsyncContext *ac, void *r, void *privdata)
         else
             answer_status(p);
     }
-    pending_free(p);
+    pending_finish(p);
 }
 
 static int per_exchange(struct web *w, h2o_req_t *req, int route)
@@ -279,7 +297,7 @@ static void on_history(redisAsyncContext *ac, void *r, void *privdata)
             free(body);
         }
     }
-    pending_free(p);
+    pending_finish(p);
 }
 
 static void on_products_for_trades(redisAsyncContext *ac, void *r, void *privdata)
@@ -289,13 +307,13 @@ static void on_products_for_trades(redisAsyncContext *ac, void *r, void *privdat
     if (p->req == NULL || reply == NULL) {
         if (p->req)
             unavailable(p->req);
-        pending_free(p);
+        pending_finish(p);
         return;
     }
     if (reply->type != REDIS_REPLY_STRING ||
         !web_products_contain(reply->str, p->product.pair)) {
         web_error(p->req, 404, "Not Found", "unknown product '%s'", p->product.id);
-        pending_free(p);
+        pending_finish(p);
         return;
     }
     char key[64], end[24];
@@ -369,7 +387,9 @@ int api_handle(struct web *w, h2o_req_t *req)
 
 int api_healthz(struct web *w, h2o_req_t *req)
 {
-    bool up = redis_conn_ready(w->redis) && redis_conn_ready(w->pubsub);
+    /* Ready once both connections are up and the announced products are
+     * known, so that websocket subscriptions can be checked. */
+    bool up = redis_conn_ready(w->redis) && redis_conn_ready(w->pubsub) && w->products_loaded;
     char body[128];
     int n = snprintf(body, sizeof body, "{\"status\":\"%s\",\"redis\":\"%s\",\"clients\":%zu}",
                      up ? "ok" : "unavailable", up ? "up" : "down", hub_clients(w->hub));
@@ -385,6 +405,7 @@ int api_metrics(struct web *w, h2o_req_t *req)
     req->res.reason = "OK";
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
                    H2O_STRLIT("text/plain; version=0.0.4"));
+    req->res.content_length = n;
     h2o_send_inline(req, text, n);
     free(text);
     return 0;

@@ -13,6 +13,10 @@
 #include "xalloc.h"
 
 #define MAX_MESSAGE 65536     /* larger client messages close with 1009 */
+/* wslay's own cap. The 64 KiB limit is checked on whole messages instead:
+ * when wslay stops reading at its cap, the socket closes with unread input,
+ * the kernel sends a reset and the client never sees the 1009 close frame. */
+#define MAX_FRAME_HARD (1 << 20)
 #define SLOW_GRACE_MS 5000    /* a client closed for slowness gets this long to go */
 
 static struct metric m_clients = METRIC_GAUGE_INIT("poeticoins_ws_clients", "Connected websocket clients");
@@ -222,6 +226,13 @@ static void remove_client(struct client *c)
 
 static void on_message(struct client *c, const struct wslay_event_on_msg_recv_arg *arg)
 {
+    if (arg->msg_length > MAX_MESSAGE) {
+        static const char reason[] = "message over 64 KiB";
+        m_client_errors.value++;
+        wslay_event_queue_close(c->ws->ws_ctx, 1009, (const uint8_t *)reason, sizeof reason - 1);
+        mark_dirty(c);
+        return;
+    }
     if (arg->opcode != WSLAY_TEXT_FRAME) {
         if (arg->opcode == WSLAY_BINARY_FRAME)
             send_error(c, "binary frames are not supported; send JSON text");
@@ -305,7 +316,7 @@ int hub_handle(struct hub *hub, h2o_req_t *req)
     hub->nclients++;
     m_clients.value = (int64_t)hub->nclients;
     c->ws = h2o_upgrade_to_websocket(req, key, c, on_ws);
-    wslay_event_config_set_max_recv_msg_length(c->ws->ws_ctx, MAX_MESSAGE);
+    wslay_event_config_set_max_recv_msg_length(c->ws->ws_ctx, MAX_FRAME_HARD);
     return 0;
 }
 

@@ -44,11 +44,15 @@ static void on_products(redisAsyncContext *ac, void *r, void *privdata)
         return;
     free(web.products[e]);
     web.products[e] = reply->type == REDIS_REPLY_STRING ? xstrndup(reply->str, reply->len) : NULL;
+    if (web.refresh_pending && --web.refresh_pending == 0)
+        web.products_loaded = true;
 }
 
 static void refresh_products(void)
 {
     redisAsyncContext *ac = redis_conn_ctx(web.redis);
+    if (ac)
+        web.refresh_pending += web.nexchanges;
     for (size_t e = 0; ac && e < web.nexchanges; e++)
         redisAsyncCommand(ac, on_products, (void *)(uintptr_t)e, "HGET exchange:%s products",
                           web.exchanges[e]);
@@ -108,6 +112,12 @@ static void on_pubsub(redisAsyncContext *ac, void *r, void *privdata)
     cJSON_Delete(json);
 }
 
+static void on_pubsub_down(void *arg)
+{
+    /* The subscription is renewed by on_pubsub_ready on reconnect; browsers
+     * stay connected meanwhile. */
+}
+
 static void on_pubsub_ready(void *arg)
 {
     redisAsyncCommand(redis_conn_ctx(web.pubsub), on_pubsub, NULL, "PSUBSCRIBE trades:* status:*");
@@ -120,6 +130,8 @@ static void on_redis_ready(void *arg)
 
 static void on_redis_down(void *arg)
 {
+    /* Replies of a refresh in flight will not come. */
+    web.refresh_pending = 0;
 }
 
 /* ---- h2o ---- */
@@ -139,9 +151,15 @@ static int ws_req(struct web *w, h2o_req_t *req)
     return hub_handle(w->hub, req);
 }
 
+/* One command list shared by every path. h2o's headers filter never
+ * releases it, so main() does, after h2o_config_dispose. */
+static h2o_headers_command_t *header_cmds;
+
 static h2o_headers_command_t *security_headers(void)
 {
     static h2o_iovec_t names[4];
+    if (header_cmds)
+        return header_cmds;
     h2o_headers_command_t *cmds = NULL;
     names[0] = h2o_iovec_init(H2O_STRLIT("content-security-policy"));
     names[1] = h2o_iovec_init(H2O_STRLIT("x-content-type-options"));
@@ -151,6 +169,7 @@ static h2o_headers_command_t *security_headers(void)
     h2o_headers_append_command(&cmds, H2O_HEADERS_CMD_SET, &names[1], h2o_iovec_init(H2O_STRLIT("nosniff")));
     h2o_headers_append_command(&cmds, H2O_HEADERS_CMD_SET, &names[2], h2o_iovec_init(H2O_STRLIT("no-referrer")));
     h2o_headers_append_command(&cmds, H2O_HEADERS_CMD_SET, &names[3], h2o_iovec_init(H2O_STRLIT("DENY")));
+    header_cmds = cmds;
     return cmds;
 }
 
@@ -329,7 +348,7 @@ int main(int argc, char **argv)
 
     web.loop = loop_init(on_stop, NULL);
     static const struct redis_conn_ops cmd_ops = { on_redis_ready, on_redis_down };
-    static const struct redis_conn_ops sub_ops = { on_pubsub_ready, on_redis_down };
+    static const struct redis_conn_ops sub_ops = { on_pubsub_ready, on_pubsub_down };
     web.redis = redis_conn_new(web.loop, &web.redis_url, &cmd_ops, NULL);
     web.pubsub = redis_conn_new(web.loop, &web.redis_url, &sub_ops, NULL);
     web.hub = hub_new(web.loop, (size_t)web.max_clients, (size_t)web.max_queue, product_known,
@@ -350,6 +369,7 @@ int main(int argc, char **argv)
     h2o_context_dispose(&h2o_ctx);
     loop_close(web.loop);
     h2o_config_dispose(&h2o_config);
+    h2o_mem_release_shared(header_cmds);
     for (size_t e = 0; e < web.nexchanges; e++)
         free(web.products[e]);
     log_info("stopped");

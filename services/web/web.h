@@ -36,6 +36,8 @@ struct web {
      * Redis connects, on every status message and every few seconds; used to
      * validate websocket subscriptions. NULL until known. */
     char *products[EXCHANGES_MAX];
+    size_t refresh_pending;      /* HGET replies still to come */
+    bool products_loaded;        /* a whole refresh completed since start */
     uv_timer_t refresh;
 };
 
