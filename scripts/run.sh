@@ -77,6 +77,12 @@ start_service() { # name health_port
   wait_healthy "$1" "http://127.0.0.1:$2/healthz"
 }
 
+WEB_PORT=${WEB_PORT:-8080}
+if curl -s -o /dev/null "http://127.0.0.1:$WEB_PORT/" 2>/dev/null; then
+  echo "port $WEB_PORT is already in use; stop what uses it or set WEB_PORT" >&2
+  exit 1
+fi
+
 if [ $demo -eq 1 ]; then
   start_sim coinbase
   export COINBASE_URL="ws://127.0.0.1:$SIM_PORT/"
@@ -90,9 +96,14 @@ if [ -x bin/bitstamp ]; then
   start_service bitstamp "${BITSTAMP_HEALTH_PORT:-9102}"
 fi
 
+WEB_PORT=$WEB_PORT WEB_ADDR=${WEB_ADDR:-127.0.0.1} bin/web >"$RUN_DIR/logs/web.log" 2>&1 &
+pids+=($!)
+wait_healthy web "http://127.0.0.1:$WEB_PORT/healthz"
+
 cat <<EOT
 
 Poeticoins is running$([ $demo -eq 1 ] && echo " against the built-in exchange simulator").
+  dashboard:     http://localhost:$WEB_PORT/
   live trades:   redis-cli -u $REDIS_URL psubscribe 'trades:*'
   history:       redis-cli -u $REDIS_URL lrange history:coinbase:BTC-USD 0 9
   status:        redis-cli -u $REDIS_URL hgetall exchange:coinbase
