@@ -24,7 +24,7 @@ struct svc {
 
 /* Starts bin/<name> against the simulator and redis_port; extra_env entries
  * override or add variables. */
-static void svc_start(struct svc *v, const char *name, const struct sim *s, int redis_port,
+static inline void svc_start(struct svc *v, const char *name, const struct sim *s, int redis_port,
                       const char *ca, const char *const extra_env[])
 {
     static int count;
@@ -62,7 +62,7 @@ struct llen_cond {
     long long want;
 };
 
-static bool lists_reach(void *arg)
+static inline bool lists_reach(void *arg)
 {
     struct llen_cond *lc = arg;
     for (size_t i = 0; i < 8 && lc->keys[i]; i++)
@@ -77,13 +77,13 @@ struct metric_cond {
     long long want;
 };
 
-static bool metric_reaches(void *arg)
+static inline bool metric_reaches(void *arg)
 {
     struct metric_cond *mc = arg;
     return metric_value(mc->port, mc->name) >= mc->want;
 }
 
-static bool metric_equals(void *arg)
+static inline bool metric_equals(void *arg)
 {
     struct metric_cond *mc = arg;
     return metric_value(mc->port, mc->name) == mc->want;
@@ -95,7 +95,7 @@ struct stat_cond {
     long long want;
 };
 
-static bool stat_reaches(void *arg)
+static inline bool stat_reaches(void *arg)
 {
     struct stat_cond *sc = arg;
     return sim_stat(sc->s, sc->name) >= sc->want;
@@ -106,7 +106,7 @@ struct log_cond {
     const char *needle;
 };
 
-static bool log_has(void *arg)
+static inline bool log_has(void *arg)
 {
     struct log_cond *lc = arg;
     return file_contains(lc->path, lc->needle);
@@ -117,7 +117,7 @@ struct hash_cond {
     const char *key, *field, *want;
 };
 
-static bool hash_field_is(void *arg)
+static inline bool hash_field_is(void *arg)
 {
     struct hash_cond *hc = arg;
     redisReply *r = redis_must(hc->c, "HGET %s %s", hc->key, hc->field);
@@ -130,7 +130,7 @@ static bool hash_field_is(void *arg)
 
 /* The message without its received_at, which only the service knows:
  * `{"exchange":...,"traded_at":"..."`. Checks received_at's shape. */
-static void strip_received_at(const char *msg, char *out, size_t outlen)
+static inline void strip_received_at(const char *msg, char *out, size_t outlen)
 {
     const char *at = strstr(msg, ",\"received_at\":\"");
     if (at == NULL)
@@ -144,7 +144,7 @@ static void strip_received_at(const char *msg, char *out, size_t outlen)
 }
 
 /* The list `key` from oldest to newest, as an array of strings (caller frees). */
-static char **list_oldest_first(redisContext *c, const char *key, size_t *count)
+static inline char **list_oldest_first(redisContext *c, const char *key, size_t *count)
 {
     redisReply *r = redis_must(c, "LRANGE %s 0 -1", key);
     char **out = calloc(r->elements + 1, sizeof *out);
@@ -155,7 +155,7 @@ static char **list_oldest_first(redisContext *c, const char *key, size_t *count)
     return out;
 }
 
-static void free_strings(char **v, size_t n)
+static inline void free_strings(char **v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         free(v[i]);

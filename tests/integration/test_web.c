@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/harness.h"
 #include "../lib/ws_client.h"
+#include "ingest_util.h"
 
 static struct redis_server redis;
 static redisContext *rc;
@@ -440,6 +440,72 @@ static void test_max_clients_refused_with_503(void **state)
     assert_int_equal(proc_stop(w.pid, SIGTERM, 10000), 0);
 }
 
+/* The whole path: simulators -> ingest services -> Redis -> web -> browser. */
+static void test_end_to_end_with_ingest_services(void **state)
+{
+    freeReplyObject(redis_must(rc, "FLUSHALL"));
+    certs_make();
+    struct sim cb_sim, bs_sim;
+    struct svc cb, bs;
+    sim_start(&cb_sim, "coinbase", true, NULL);
+    sim_start(&bs_sim, "bitstamp", true, NULL);
+    const char *cb_env[] = { "COINBASE_PRODUCTS=BTC-USD,ETH-USD", NULL };
+    const char *bs_env[] = { "BITSTAMP_PAIRS=BTC-USD,ETH-EUR", NULL };
+    svc_start(&cb, "coinbase", &cb_sim, redis.port, NULL, cb_env);
+    svc_start(&bs, "bitstamp", &bs_sim, redis.port, NULL, bs_env);
+    struct hash_cond cb_live = { rc, "exchange:coinbase", "state", "live" };
+    struct hash_cond bs_live = { rc, "exchange:bitstamp", "state", "live" };
+    WAIT_FOR(hash_field_is, &cb_live, 15000, "coinbase live");
+    WAIT_FOR(hash_field_is, &bs_live, 15000, "bitstamp live");
+    struct llen_cond first = { rc, { "history:coinbase:BTC-USD" }, 1 };
+    WAIT_FOR(lists_reach, &first, 15000, "coinbase's last_match in history");
+
+    struct web w;
+    web_start(&w, NULL);
+    wait_healthy(&w);
+    struct ws_client c;
+    connect_ws(&c, &w);
+    ws_send_text(&c, "{\"type\":\"subscribe\",\"products\":[\"coinbase:BTC-USD\",\"bitstamp:ETH-EUR\"]}");
+    expect_frame(&c, "{\"type\":\"subscribed\",\"products\":[\"coinbase:BTC-USD\",\"bitstamp:ETH-EUR\"]}");
+    char *body = sim_control(&cb_sim, "trades?n=3&product=BTC-USD");
+    free(body);
+    body = sim_control(&bs_sim, "trades?n=3&product=ETH-EUR");
+    free(body);
+    struct llen_cond landed = { rc, { "history:coinbase:BTC-USD" }, 4 };
+    WAIT_FOR(lists_reach, &landed, 15000, "3 new coinbase trades");
+    struct llen_cond landed2 = { rc, { "history:bitstamp:ETH-EUR" }, 3 };
+    WAIT_FOR(lists_reach, &landed2, 15000, "3 bitstamp trades");
+
+    /* Frames arrive per product in history order; the two products interleave. */
+    size_t ncb, nbs, icb = 1, ibs = 0;
+    char **cbl = list_oldest_first(rc, "history:coinbase:BTC-USD", &ncb);
+    char **bsl = list_oldest_first(rc, "history:bitstamp:ETH-EUR", &nbs);
+    assert_int_equal(ncb, 4);
+    assert_int_equal(nbs, 3);
+    for (int i = 0; i < 6; i++) {
+        char *got;
+        size_t len;
+        int code;
+        assert_int_equal(ws_recv(&c, 5000, &got, &len, &code), 1);
+        char want[600];
+        if (strstr(got, "\"exchange\":\"coinbase\""))
+            snprintf(want, sizeof want, "{\"type\":\"trade\",\"trade\":%s}", cbl[icb++]);
+        else
+            snprintf(want, sizeof want, "{\"type\":\"trade\",\"trade\":%s}", bsl[ibs++]);
+        assert_string_equal(got, want);
+        free(got);
+    }
+    char want[4000];
+    snprintf(want, sizeof want, "[%s,%s]", cbl[3], cbl[2]);
+    expect_http(&w, "/api/trades?product=coinbase:BTC-USD&limit=2", 200, want);
+    free_strings(cbl, ncb);
+    free_strings(bsl, nbs);
+    ws_close(&c);
+    assert_int_equal(proc_stop(w.pid, SIGTERM, 10000), 0);
+    assert_int_equal(proc_stop(cb.pid, SIGTERM, 10000), 0);
+    assert_int_equal(proc_stop(bs.pid, SIGTERM, 10000), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -449,6 +515,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_slow_client_closed_others_unaffected, before, after),
         cmocka_unit_test_setup_teardown(test_redis_restart_browsers_stay, before, after),
         cmocka_unit_test_setup_teardown(test_max_clients_refused_with_503, before, after),
+        cmocka_unit_test_setup_teardown(test_end_to_end_with_ingest_services, before, after),
     };
     if (getenv("TEST_FILTER"))
         cmocka_set_test_filter(getenv("TEST_FILTER"));
