@@ -41,6 +41,7 @@ include services/coinbase/build.mk
 include tests/sim/build.mk
 include services/bitstamp/build.mk
 include services/web/build.mk
+-include services/web/assets.mk
 include tests/build.mk
 
 programs: $(PROGRAMS)
