@@ -112,7 +112,14 @@ export function mountProduct(root, id) {
     width = secs;
     intervalButtons.forEach((b) => b.setAttribute('aria-pressed', String(Number(b.dataset.seconds) === secs)));
     rebuildCandles();
-    chart?.timeScale().fitContent();
+    fit();
+  }
+
+  // Few candles keep their normal width at the right edge; many fill the view.
+  function fit() {
+    if (!chart) return;
+    if (candles.size * 12 > chartBox.clientWidth) chart.timeScale().fitContent();
+    else chart.timeScale().scrollToRealTime();
   }
 
   function row(t) {
@@ -157,7 +164,7 @@ export function mountProduct(root, id) {
     if (firstRender) {
       candleSeries.applyOptions({ priceFormat: priceFormatFor(last.price) });
       rebuildCandles();
-      chart.timeScale().fitContent();
+      fit();
       firstRender = false;
       return;
     }
@@ -181,7 +188,7 @@ export function mountProduct(root, id) {
   }
 
   chartLib().then(async (lib) => {
-    chart = await createChart(chartBox);
+    chart = await createChart(chartBox, { timeScale: { barSpacing: 12, rightOffset: 2 } });
     candleSeries = chart.addSeries(lib.CandlestickSeries, {
       upColor: '#16a34a', downColor: '#dc2626', borderVisible: false,
       wickUpColor: '#16a34a', wickDownColor: '#dc2626',
