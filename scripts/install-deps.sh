@@ -7,7 +7,13 @@ PACKAGES=(
   libwebsockets-dev libwebsockets-evlib-uv libhiredis-dev libcjson-dev libuv1-dev libssl-dev
   redis-server redis-tools
   libcmocka-dev openssl ca-certificates curl
+  chromium
 )
+# The dashboard's build (npm ci) and browser tests need Node.js and npm; any
+# node already on the PATH will do, so Debian's are added only when missing.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  PACKAGES+=(nodejs npm)
+fi
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
