@@ -2,7 +2,8 @@
 # services/web/www as it is, plus TradingView Lightweight Charts from npm
 # (installed with `npm ci` from the committed lock file) in vendor/.
 WWW_DIR   := $(BUILD)/www
-WWW_SRC   := $(shell find services/web/www -type f 2>/dev/null)
+# Folders too, so that deleting a file rebuilds the web root.
+WWW_SRC   := $(shell find services/web/www 2>/dev/null)
 WWW_STAMP := $(BUILD)/www.stamp
 NPM_STAMP := node_modules/.package-lock.json
 CHARTS    := node_modules/lightweight-charts
