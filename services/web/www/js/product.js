@@ -118,8 +118,10 @@ export function mountProduct(root, id) {
   // Few candles keep their normal width at the right edge; many fill the view.
   function fit() {
     if (!chart) return;
-    if (candles.size * 12 > chartBox.clientWidth) chart.timeScale().fitContent();
-    else chart.timeScale().scrollToRealTime();
+    const scale = chart.timeScale();
+    if (candles.size * 12 > chartBox.clientWidth) return scale.fitContent();
+    scale.applyOptions({ barSpacing: 12 });
+    scale.scrollToRealTime();
   }
 
   function row(t) {
