@@ -64,6 +64,8 @@ const char *config_parse_value(const struct config_var *var, const char *text)
         return parse_int(var, text);
     case CONFIG_WS_URL:
         return url_parse_ws(text, var->dest);
+    case CONFIG_HTTP_URL:
+        return url_parse_http(text, var->dest);
     case CONFIG_REDIS_URL:
         return url_parse_redis(text, var->dest);
     case CONFIG_PAIRS:

@@ -16,6 +16,7 @@ enum config_type {
     CONFIG_STRING,    /* dest: const char ** */
     CONFIG_INT,       /* dest: long long *, within [min, max] */
     CONFIG_WS_URL,    /* dest: struct ws_url * */
+    CONFIG_HTTP_URL,  /* dest: struct ws_url * (https://, or http:// for simulators) */
     CONFIG_REDIS_URL, /* dest: struct redis_url * */
     CONFIG_PAIRS,     /* dest: struct pair_list *; comma-separated BASE-QUOTE */
     CONFIG_LOG_LEVEL, /* dest: int * (enum log_level) */

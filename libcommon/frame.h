@@ -32,6 +32,10 @@ struct frame {
     char channel[64];              /* FRAME_SUBSCRIBED (and errors when known) */
     char text[FRAME_TEXT_MAX];     /* FRAME_EXCHANGE_ERROR, escaped */
     struct trade trade;            /* FRAME_TRADE */
+    /* FRAME_HEARTBEAT from exchanges that number trades per product
+     * (Coinbase): the product and its latest trade id, 0 when absent. */
+    char pair[TRADE_PAIR_MAX];
+    uint64_t last_trade_id;
 };
 
 /* pairs: the configured pairs (a parser may map exchange names to them). */

@@ -35,6 +35,9 @@ static struct metric m_exchange_errors = METRIC_COUNTER_INIT(
 struct settings {
     struct redis_url redis;
     struct ws_url url;
+    struct ws_url rest_url;
+    long long max_backfill;
+    long long rest_interval_ms;
     struct pair_list pairs;
     long long history_len;
     long long queue_len;
@@ -55,6 +58,8 @@ struct ingest {
     struct redis_conn *redis;
     struct status *status;
     struct publisher *publisher;
+    struct rest *rest;
+    struct recovery *recovery;
     struct feed *feed;
     uv_timer_t tick;
     uv_timer_t shutdown_timer;
@@ -85,6 +90,14 @@ void ingest_set_live(struct ingest *in)
         status_set_state(in->status, STATUS_LIVE);
 }
 
+static bool pair_configured(const struct ingest *in, const char *pair)
+{
+    for (size_t i = 0; i < in->cfg.pairs.count; i++)
+        if (strcmp(in->cfg.pairs.names[i], pair) == 0)
+            return true;
+    return false;
+}
+
 /* Logs a complaint about exchange input, escaped and rate-limited. */
 static void complain(struct ingest *in, const char *what, const char *data, size_t len)
 {
@@ -105,17 +118,12 @@ static void on_frame(void *arg, const char *data, size_t len, int64_t received_u
     switch (fr.kind) {
     case FRAME_TRADE:
         m_trades.value++;
-        switch (publisher_submit(in->publisher, &fr.trade)) {
-        case PUBLISH_UNKNOWN_PAIR:
+        if (!pair_configured(in, fr.trade.pair)) {
             m_bad_pair.value++;
             complain(in, "trade for a pair that is not configured", data, len);
             break;
-        case PUBLISH_QUEUE_FULL:
-            complain(in, "Redis queue full (PUBLISH_QUEUE_LEN), trade dropped", data, len);
-            break;
-        default:
-            break;
         }
+        recovery_trade(in->recovery, &fr.trade);
         break;
     case FRAME_BAD_JSON:
         m_bad_json.value++;
@@ -141,6 +149,8 @@ static void on_frame(void *arg, const char *data, size_t len, int64_t received_u
         m_ignored.value++;
         break;
     case FRAME_HEARTBEAT:
+        if (fr.last_trade_id)
+            recovery_heartbeat(in->recovery, fr.pair, fr.last_trade_id);
         break;
     }
     if (in->ex->on_frame)
@@ -150,6 +160,8 @@ static void on_frame(void *arg, const char *data, size_t len, int64_t received_u
 static void on_open(void *arg)
 {
     struct ingest *in = arg;
+    /* Every (re)connection may have missed trades: check each product. */
+    recovery_connected(in->recovery);
     in->ex->on_open(in);
 }
 
@@ -233,6 +245,8 @@ static void on_shutdown_deadline(uv_timer_t *t)
 /* Shutdown, step 1 done: the feed is closed, nothing more comes in. */
 static void finish(struct ingest *in)
 {
+    /* Live trades held back during a gap are published rather than lost. */
+    recovery_flush(in->recovery);
     status_set_state(in->status, STATUS_STOPPED);
     uv_timer_start(&in->shutdown_timer, on_shutdown_deadline, (uint64_t)in->cfg.shutdown_ms, 0);
     publisher_drain(in->publisher, on_drained, in);
@@ -314,6 +328,14 @@ int ingest_main(int argc, char **argv, const struct exchange_def *ex)
     in.status = status_new(in.loop, in.redis, ex->name, products);
     in.publisher =
         publisher_new(in.redis, in.status, ex->name, &c->pairs, c->history_len, c->queue_len);
+    if (c->max_backfill > 0) {
+        in.rest = rest_new(in.ctx, &c->rest_url, c->ca_file);
+        if (in.rest == NULL)
+            return 1;
+    }
+    const struct recovery_config rc = { ex->name, &c->pairs, (size_t)c->max_backfill,
+                                        (uint64_t)c->rest_interval_ms, (size_t)c->queue_len };
+    in.recovery = recovery_new(in.loop, in.rest, in.publisher, in.status, &rc, &ex->recovery);
     const char *err = health_start(in.ctx, c->health_addr, (int)c->health_port, health_check, &in);
     if (err) {
         log_error("HEALTH_PORT=%lld: %s", c->health_port, err);
@@ -338,10 +360,13 @@ int ingest_main(int argc, char **argv, const struct exchange_def *ex)
      * callbacks, then the loop runs again so lws can close its handles. */
     lws_context_destroy(in.ctx);
     feed_free(in.feed);
+    recovery_free(in.recovery);
     uv_close((uv_handle_t *)&in.tick, NULL);
     uv_close((uv_handle_t *)&in.shutdown_timer, NULL);
     loop_close(in.loop);
     publisher_free(in.publisher);
+    if (in.rest)
+        rest_free(in.rest);
     log_info("stopped");
     return in.exit_code;
 }

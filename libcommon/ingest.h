@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "frame.h"
+#include "recovery.h"
 
 struct ingest;
 
@@ -29,6 +30,11 @@ struct exchange_def {
     const char *health_port;     /* default HEALTH_PORT, as text */
     const char *stale_ms;        /* default STALE_TIMEOUT_MS, as text */
     frame_parse_fn parse;
+    /* Gap recovery: the REST base URL's variable and default, and the
+     * exchange's REST path and body parser (recovery.h). */
+    const char *rest_url_var;      /* "COINBASE_REST_URL" */
+    const char *default_rest_url;
+    struct recovery_ops recovery;
     /* Optional: the exchange's own configuration rows, loaded with the rest. */
     const struct config_var *extra_vars;
     size_t n_extra_vars;

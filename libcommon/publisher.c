@@ -1,9 +1,11 @@
 #include "publisher.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "log.h"
+#include "loop.h"
 #include "metrics.h"
 #include "xalloc.h"
 
@@ -26,6 +28,7 @@ struct product {
     char pair[TRADE_PAIR_MAX];
     char list_key[64];
     char channel[64];
+    char gap_channel[64];
     uint64_t last_id; /* highest id accepted (or found in Redis) */
     bool has_last;
     uint64_t redis_head; /* id at the head of the history list, read on connect */
@@ -36,6 +39,7 @@ struct entry {
     uint64_t id;
     uint16_t product;
     uint16_t len;
+    bool gap;           /* a gap event, not a trade: PUBLISH only */
     char traded_at[TRADE_TIME_LEN + 1];
     char json[TRADE_JSON_MAX];
 };
@@ -53,6 +57,7 @@ struct publisher {
      * head: oldest unconfirmed; sent: next to send; tail: next free. */
     uint64_t head, sent, tail;
     bool loaded;          /* history heads read since the last connect */
+    bool heads_known;     /* ... at least once */
     size_t heads_pending;
     uint64_t generation;  /* bumped on every connect, to ignore stale replies */
     void (*on_empty)(void *arg);
@@ -87,17 +92,17 @@ static void on_exec(redisAsyncContext *ac, void *r, void *privdata)
     if (reply == NULL)
         return; /* connection lost: publisher_redis_down() rewinds */
     struct entry *e = at(p, p->head);
-    bool ok = reply->type == REDIS_REPLY_ARRAY && reply->elements == 3;
+    bool ok = reply->type == REDIS_REPLY_ARRAY && reply->elements == (e->gap ? 1 : 3);
     for (size_t i = 0; ok && i < reply->elements; i++)
         ok = reply->element[i]->type != REDIS_REPLY_ERROR;
-    if (ok) {
+    if (ok && !e->gap) {
         m_published.value++;
         status_trade_published(p->status, e->traded_at);
-    } else {
+    } else if (!ok) {
         /* Retrying cannot help (e.g. WRONGTYPE: the key holds something
          * else); blocking the queue behind it would lose everything after. */
         const char *why = reply->type == REDIS_REPLY_ERROR ? reply->str
-                          : reply->type == REDIS_REPLY_ARRAY && reply->elements == 3
+                          : reply->type == REDIS_REPLY_ARRAY
                               ? "a command in the transaction failed"
                               : "transaction aborted";
         for (size_t i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements; i++)
@@ -116,6 +121,15 @@ static void on_exec(redisAsyncContext *ac, void *r, void *privdata)
 static void send_entry(struct publisher *p, redisAsyncContext *ac, struct entry *e)
 {
     struct product *pr = &p->products[e->product];
+    if (e->gap) {
+        const char *multi[] = { "MULTI" }, *exec[] = { "EXEC" };
+        const char *pub[] = { "PUBLISH", pr->gap_channel, e->json };
+        size_t pub_len[] = { 7, strlen(pr->gap_channel), e->len };
+        redisAsyncCommandArgv(ac, NULL, NULL, 1, multi, NULL);
+        redisAsyncCommandArgv(ac, NULL, NULL, 3, pub, pub_len);
+        redisAsyncCommandArgv(ac, on_exec, p, 1, exec, NULL);
+        return;
+    }
     const char *multi[] = { "MULTI" };
     const char *lpush[] = { "LPUSH", pr->list_key, e->json };
     size_t lpush_len[] = { 5, strlen(pr->list_key), e->len };
@@ -160,13 +174,19 @@ enum publish_result publisher_submit(struct publisher *p, const struct trade *t)
         return PUBLISH_DUPLICATE;
     }
     if (p->tail - p->head >= p->cap) {
+        static struct log_ratelimit rl = LOG_RATELIMIT_INIT(5, 10000);
+        unsigned suppressed;
         m_dropped.value++;
+        if (log_ratelimit_allow(&rl, loop_now_ms(), &suppressed))
+            log_error("Redis queue full (PUBLISH_QUEUE_LEN=%llu): trade %s %s dropped",
+                      (unsigned long long)p->cap, t->pair, t->trade_id);
         return PUBLISH_QUEUE_FULL;
     }
     pr->last_id = t->id;
     pr->has_last = true;
     struct entry *e = at(p, p->tail++);
     e->id = t->id;
+    e->gap = false;
     e->product = (uint16_t)index;
     memcpy(e->traded_at, t->traded_at, sizeof e->traded_at);
     e->len = (uint16_t)trade_to_json(t, e->json);
@@ -184,7 +204,7 @@ static void drop_already_published(struct publisher *p)
     for (uint64_t pos = p->head; pos < p->tail; pos++) {
         struct entry *e = at(p, pos);
         struct product *pr = &p->products[e->product];
-        if (pr->has_redis_head && e->id <= pr->redis_head) {
+        if (!e->gap && pr->has_redis_head && e->id <= pr->redis_head) {
             skipped++;
             continue;
         }
@@ -238,6 +258,7 @@ static void on_head(redisAsyncContext *ac, void *r, void *privdata)
     if (--p->heads_pending == 0) {
         drop_already_published(p);
         p->loaded = true;
+        p->heads_known = true;
         flush(p);
         check_empty(p);
     }
@@ -264,6 +285,41 @@ void publisher_redis_down(struct publisher *p)
      * the history heads then show as applied. */
     p->loaded = false;
     p->sent = p->head;
+}
+
+bool publisher_last_id(const struct publisher *p, const char *pair, uint64_t *id)
+{
+    for (size_t i = 0; i < p->nproducts; i++)
+        if (strcmp(p->products[i].pair, pair) == 0) {
+            *id = p->products[i].last_id;
+            return p->products[i].has_last;
+        }
+    return false;
+}
+
+bool publisher_heads_known(const struct publisher *p)
+{
+    return p->heads_known;
+}
+
+void publisher_gap(struct publisher *p, const char *pair, const char *json, size_t len)
+{
+    size_t index;
+    if (find_product(p, pair, &index) == NULL || len >= TRADE_JSON_MAX)
+        return;
+    if (p->tail - p->head >= p->cap) {
+        m_dropped.value++;
+        return;
+    }
+    struct entry *e = at(p, p->tail++);
+    memset(e, 0, offsetof(struct entry, json));
+    e->gap = true;
+    e->product = (uint16_t)index;
+    memcpy(e->json, json, len);
+    e->json[len] = '\0';
+    e->len = (uint16_t)len;
+    update_gauge(p);
+    flush(p);
 }
 
 uint64_t publisher_queued(const struct publisher *p)
@@ -302,6 +358,7 @@ struct publisher *publisher_new(struct redis_conn *rc, struct status *status,
         snprintf(pr->pair, sizeof pr->pair, "%s", pairs->names[i]);
         snprintf(pr->list_key, sizeof pr->list_key, "history:%s:%s", exchange, pr->pair);
         snprintf(pr->channel, sizeof pr->channel, "trades:%s:%s", exchange, pr->pair);
+        snprintf(pr->gap_channel, sizeof pr->gap_channel, "gaps:%s:%s", exchange, pr->pair);
     }
     p->cap = (uint64_t)queue_len;
     /* calloc'd: pages are only touched (and resident) as the queue fills. */

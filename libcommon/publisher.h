@@ -38,6 +38,15 @@ struct publisher *publisher_new(struct redis_conn *rc, struct status *status,
                                 const char *exchange, const struct pair_list *pairs,
                                 long long history_len, long long queue_len);
 enum publish_result publisher_submit(struct publisher *p, const struct trade *t);
+/* The last trade id accepted for `pair` (from this process or read back from
+ * Redis); false when none is known yet. */
+bool publisher_last_id(const struct publisher *p, const char *pair, uint64_t *id);
+/* Whether the history heads have been read from Redis at least once, so
+ * that publisher_last_id() knows what earlier runs published. */
+bool publisher_heads_known(const struct publisher *p);
+/* Queues `json` for PUBLISH on gaps:<exchange>:<pair>, in order with the
+ * trades around it. Not deduplicated; dropped (and counted) when full. */
+void publisher_gap(struct publisher *p, const char *pair, const char *json, size_t len);
 /* The Redis connection became ready / went down (from redis_conn_ops). */
 void publisher_redis_ready(struct publisher *p);
 void publisher_redis_down(struct publisher *p);

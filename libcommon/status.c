@@ -22,6 +22,7 @@ struct status {
     char last_trade_at[TRADE_TIME_LEN + 1];
     uint64_t trades;
     uint64_t reconnects;
+    uint64_t gaps;
     bool dirty;
     uv_timer_t timer;
 };
@@ -31,10 +32,10 @@ size_t status_to_json(const struct status *s, char *out, size_t outlen)
     int n = snprintf(out, outlen,
                      "{\"exchange\":\"%s\",\"state\":\"%s\",\"since\":\"%s\","
                      "\"last_message_at\":\"%s\",\"last_trade_at\":\"%s\",\"trades\":\"%llu\","
-                     "\"reconnects\":\"%llu\",\"products\":\"%s\"}",
+                     "\"reconnects\":\"%llu\",\"gaps\":\"%llu\",\"products\":\"%s\"}",
                      s->exchange, s->state, s->since, s->last_message_at, s->last_trade_at,
                      (unsigned long long)s->trades, (unsigned long long)s->reconnects,
-                     s->products);
+                     (unsigned long long)s->gaps, s->products);
     return n < 0 ? 0 : ((size_t)n >= outlen ? outlen - 1 : (size_t)n);
 }
 
@@ -44,8 +45,9 @@ static void write_all(struct status *s, bool announce)
     redisAsyncContext *ac = redis_conn_ctx(s->rc);
     if (ac == NULL)
         return; /* status_redis_ready() repairs it */
-    char trades[24], reconnects[24];
+    char trades[24], reconnects[24], gaps[24];
     snprintf(trades, sizeof trades, "%llu", (unsigned long long)s->trades);
+    snprintf(gaps, sizeof gaps, "%llu", (unsigned long long)s->gaps);
     snprintf(reconnects, sizeof reconnects, "%llu", (unsigned long long)s->reconnects);
     const char *argv[] = { "HSET", s->key,
                            "state", s->state,
@@ -54,6 +56,7 @@ static void write_all(struct status *s, bool announce)
                            "last_trade_at", s->last_trade_at,
                            "trades", trades,
                            "reconnects", reconnects,
+                           "gaps", gaps,
                            "products", s->products };
     redisAsyncCommandArgv(ac, NULL, NULL, sizeof argv / sizeof argv[0], argv, NULL);
     s->dirty = false;
@@ -117,6 +120,13 @@ void status_reconnected(struct status *s)
 {
     s->reconnects++;
     s->dirty = true;
+}
+
+void status_gap(struct status *s)
+{
+    s->gaps++;
+    /* A gap is news for the dashboard's status: announce it now. */
+    write_all(s, true);
 }
 
 void status_redis_ready(struct status *s)

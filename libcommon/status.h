@@ -29,6 +29,8 @@ void status_set_state(struct status *s, const char *state); /* a STATUS_ constan
 void status_message_seen(struct status *s, int64_t now_us);
 void status_trade_published(struct status *s, const char traded_at[TRADE_TIME_LEN + 1]);
 void status_reconnected(struct status *s);
+/* A gap that could not be filled was published on gaps:<exchange>:<pair>. */
+void status_gap(struct status *s);
 /* The Redis connection is ready: rewrite and republish. */
 void status_redis_ready(struct status *s);
 const char *status_state(const struct status *s);

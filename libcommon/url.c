@@ -55,20 +55,28 @@ static const char *parse_hostport(const char *s, size_t n, char *host, int *port
     return NULL;
 }
 
+static const char *parse_hostpath(const char *rest, struct ws_url u, struct ws_url *out);
+
 const char *url_parse_ws(const char *text, struct ws_url *out)
 {
-    struct ws_url u = { 0 };
-    const char *rest;
-    if (strncmp(text, "wss://", 6) == 0) {
-        u.tls = true;
-        u.port = 443;
-        rest = text + 6;
-    } else if (strncmp(text, "ws://", 5) == 0) {
-        u.port = 80;
-        rest = text + 5;
-    } else {
-        return "URL must start with wss:// (or ws:// for a local simulator)";
-    }
+    if (strncmp(text, "wss://", 6) == 0)
+        return parse_hostpath(text + 6, (struct ws_url){ .tls = true, .port = 443 }, out);
+    if (strncmp(text, "ws://", 5) == 0)
+        return parse_hostpath(text + 5, (struct ws_url){ .port = 80 }, out);
+    return "URL must start with wss:// (or ws:// for a local simulator)";
+}
+
+const char *url_parse_http(const char *text, struct ws_url *out)
+{
+    if (strncmp(text, "https://", 8) == 0)
+        return parse_hostpath(text + 8, (struct ws_url){ .tls = true, .port = 443 }, out);
+    if (strncmp(text, "http://", 7) == 0)
+        return parse_hostpath(text + 7, (struct ws_url){ .port = 80 }, out);
+    return "URL must start with https:// (or http:// for a local simulator)";
+}
+
+static const char *parse_hostpath(const char *rest, struct ws_url u, struct ws_url *out)
+{
     const char *slash = strchr(rest, '/');
     size_t hp = slash ? (size_t)(slash - rest) : strlen(rest);
     if (memchr(rest, '@', hp))

@@ -27,6 +27,9 @@ struct redis_url {
 };
 
 const char *url_parse_ws(const char *text, struct ws_url *out);
+/* https://host[:port][/path] or http://... (for a local simulator), into the
+ * same struct (tls set for https). */
+const char *url_parse_http(const char *text, struct ws_url *out);
 const char *url_parse_redis(const char *text, struct redis_url *out);
 
 /* The URL with any password replaced by "***", for log lines. */

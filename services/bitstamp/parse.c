@@ -129,3 +129,75 @@ void bitstamp_parse(const char *data, size_t len, int64_t received_us,
     }
     cJSON_Delete(root);
 }
+
+void bitstamp_rest_path(const char *pair, uint64_t before_id, char *out, size_t outlen)
+{
+    char channel[64];
+    (void)before_id; /* Bitstamp pages by time window only */
+    bitstamp_channel(pair, channel);
+    snprintf(out, outlen, "/api/v2/transactions/%s/?time=hour",
+             channel + strlen(CHANNEL_PREFIX));
+}
+
+/* Bitstamp's REST answers numbers sometimes as strings: accept both. */
+static const char *whole_number(const cJSON *item, uint64_t max, uint64_t *out)
+{
+    if (cJSON_IsString(item))
+        return trade_id_parse(item->valuestring, strlen(item->valuestring), out) ||
+                       *out > max
+                   ? "not a whole number"
+                   : NULL;
+    if (!cJSON_IsNumber(item) || !(item->valuedouble >= 0 && item->valuedouble <= MAX_EXACT_ID) ||
+        item->valuedouble != (double)(uint64_t)item->valuedouble)
+        return "not a whole number";
+    *out = (uint64_t)item->valuedouble;
+    return *out > max ? "out of range" : NULL;
+}
+
+const char *bitstamp_rest_parse(const char *body, size_t len, const char *pair,
+                                int64_t received_us, struct trade *out, size_t max, size_t *count,
+                                bool *page_full)
+{
+    cJSON *root = cJSON_ParseWithLength(body, len);
+    *count = 0;
+    *page_full = false;
+    if (!cJSON_IsArray(root)) {
+        cJSON_Delete(root);
+        return "transactions body is not a JSON array";
+    }
+    const char *err = NULL;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, root)
+    {
+        if (*count == max) {
+            *page_full = true;
+            break;
+        }
+        struct trade *t = &out[*count];
+        const char *amount = string_item(item, "amount"), *price = string_item(item, "price");
+        uint64_t id, type, date;
+        if (!cJSON_IsObject(item) || amount == NULL || price == NULL ||
+            whole_number(cJSON_GetObjectItemCaseSensitive(item, "tid"), UINT64_MAX, &id) ||
+            whole_number(cJSON_GetObjectItemCaseSensitive(item, "type"), 1, &type) ||
+            whole_number(cJSON_GetObjectItemCaseSensitive(item, "date"), 253402300799ULL, &date)) {
+            err = "transaction needs tid, date, type (0/1), amount and price";
+            break;
+        }
+        if (decimal_normalize(amount, strlen(amount), t->volume, sizeof t->volume) ||
+            decimal_normalize(price, strlen(price), t->price, sizeof t->price)) {
+            err = "transaction amount or price is not a decimal number";
+            break;
+        }
+        t->side = type == 0 ? "buy" : "sell";
+        t->id = id;
+        snprintf(t->trade_id, sizeof t->trade_id, "%llu", (unsigned long long)id);
+        snprintf(t->pair, sizeof t->pair, "%s", pair);
+        strcpy(t->exchange, "bitstamp");
+        /* Whole seconds only: REST has no microtimestamp. */
+        time_format_us((int64_t)date * 1000000, t->traded_at);
+        time_format_us(received_us, t->received_at);
+        (*count)++;
+    }
+    cJSON_Delete(root);
+    return err;
+}

@@ -9,6 +9,8 @@
 #ifndef POETICOINS_BITSTAMP_PARSE_H
 #define POETICOINS_BITSTAMP_PARSE_H
 
+#include <stdbool.h>
+
 #include "frame.h"
 
 void bitstamp_parse(const char *data, size_t len, int64_t received_us,
@@ -16,5 +18,12 @@ void bitstamp_parse(const char *data, size_t len, int64_t received_us,
 
 /* "BTC-USD" -> "live_trades_btcusd"; out must hold 64 bytes. */
 void bitstamp_channel(const char *pair, char out[64]);
+
+/* REST (GET /api/v2/transactions/<pair>/?time=hour, newest first). Trades
+ * from REST carry whole-second times. */
+void bitstamp_rest_path(const char *pair, uint64_t before_id, char *out, size_t outlen);
+const char *bitstamp_rest_parse(const char *body, size_t len, const char *pair,
+                                int64_t received_us, struct trade *out, size_t max, size_t *count,
+                                bool *page_full);
 
 #endif

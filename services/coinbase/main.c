@@ -38,6 +38,9 @@ static const struct exchange_def coinbase = {
     /* heartbeat arrives every second per product */
     .stale_ms = "10000",
     .parse = coinbase_parse,
+    .rest_url_var = "COINBASE_REST_URL",
+    .default_rest_url = "https://api.exchange.coinbase.com",
+    .recovery = { coinbase_rest_path, coinbase_rest_parse, true },
     .on_open = on_open,
 };
 

@@ -19,16 +19,19 @@ static const char *string_field(const cJSON *obj, const char *name, const char *
     return NULL;
 }
 
-static const char *parse_trade(const cJSON *root, int64_t received_us, struct trade *t)
+/* Fills t from a match frame or a REST trade object (which has no
+ * product_id: `product` is then given). */
+static const char *parse_trade(const cJSON *root, const char *given_product, int64_t received_us,
+                               struct trade *t)
 {
-    const char *side, *size, *price, *product, *time;
+    const char *side, *size, *price, *product = given_product, *time;
     if (string_field(root, "side", &side))
         return "match: side must be a string";
     if (string_field(root, "size", &size))
         return "match: size must be a string";
     if (string_field(root, "price", &price))
         return "match: price must be a string";
-    if (string_field(root, "product_id", &product))
+    if (product == NULL && string_field(root, "product_id", &product))
         return "match: product_id must be a string";
     if (string_field(root, "time", &time))
         return "match: time must be a string";
@@ -90,10 +93,20 @@ void coinbase_parse(const char *data, size_t len, int64_t received_us,
         out->kind = FRAME_BAD_FIELD;
         out->error = "no string field type";
     } else if (strcmp(type, "match") == 0 || strcmp(type, "last_match") == 0) {
-        out->error = parse_trade(root, received_us, &out->trade);
+        out->error = parse_trade(root, NULL, received_us, &out->trade);
         out->kind = out->error ? FRAME_BAD_FIELD : FRAME_TRADE;
     } else if (strcmp(type, "heartbeat") == 0) {
         out->kind = FRAME_HEARTBEAT;
+        /* last_trade_id ahead of what was published reveals missed trades. */
+        const char *product;
+        const cJSON *last = cJSON_GetObjectItemCaseSensitive(root, "last_trade_id");
+        if (string_field(root, "product_id", &product) == NULL &&
+            strlen(product) < sizeof out->pair && pair_validate(product) == NULL &&
+            cJSON_IsNumber(last) && last->valuedouble >= 1 && last->valuedouble <= MAX_EXACT_ID &&
+            last->valuedouble == (double)(uint64_t)last->valuedouble) {
+            strcpy(out->pair, product);
+            out->last_trade_id = (uint64_t)last->valuedouble;
+        }
     } else if (strcmp(type, "subscriptions") == 0) {
         out->kind = FRAME_SUBSCRIBED;
     } else if (strcmp(type, "error") == 0) {
@@ -103,4 +116,45 @@ void coinbase_parse(const char *data, size_t len, int64_t received_us,
         out->kind = FRAME_IGNORED;
     }
     cJSON_Delete(root);
+}
+
+void coinbase_rest_path(const char *pair, uint64_t before_id, char *out, size_t outlen)
+{
+    if (before_id)
+        snprintf(out, outlen, "/products/%s/trades?limit=%d&after=%llu", pair, COINBASE_REST_PAGE,
+                 (unsigned long long)before_id);
+    else
+        snprintf(out, outlen, "/products/%s/trades?limit=%d", pair, COINBASE_REST_PAGE);
+}
+
+const char *coinbase_rest_parse(const char *body, size_t len, const char *pair,
+                                int64_t received_us, struct trade *out, size_t max, size_t *count,
+                                bool *page_full)
+{
+    cJSON *root = cJSON_ParseWithLength(body, len);
+    const char *err = NULL;
+    *count = 0;
+    *page_full = false;
+    if (!cJSON_IsArray(root)) {
+        cJSON_Delete(root);
+        return "trades body is not a JSON array";
+    }
+    const cJSON *item;
+    size_t seen = 0;
+    cJSON_ArrayForEach(item, root)
+    {
+        seen++;
+        if (*count == max)
+            break;
+        if (!cJSON_IsObject(item)) {
+            err = "trade is not an object";
+            break;
+        }
+        if ((err = parse_trade(item, pair, received_us, &out[*count])))
+            break;
+        (*count)++;
+    }
+    *page_full = seen >= COINBASE_REST_PAGE;
+    cJSON_Delete(root);
+    return err;
 }

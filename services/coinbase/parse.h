@@ -9,9 +9,18 @@
 #ifndef POETICOINS_COINBASE_PARSE_H
 #define POETICOINS_COINBASE_PARSE_H
 
+#include <stdbool.h>
+
 #include "frame.h"
 
 void coinbase_parse(const char *data, size_t len, int64_t received_us,
                     const struct pair_list *pairs, struct frame *out);
+
+/* REST (GET /products/<id>/trades, newest first, paged by `after`). */
+#define COINBASE_REST_PAGE 100
+void coinbase_rest_path(const char *pair, uint64_t before_id, char *out, size_t outlen);
+const char *coinbase_rest_parse(const char *body, size_t len, const char *pair,
+                                int64_t received_us, struct trade *out, size_t max, size_t *count,
+                                bool *page_full);
 
 #endif

@@ -197,7 +197,7 @@ static void answer_products(struct pending *p)
 /* ---- /api/status ---- */
 
 static const char *const status_fields[] = { "state", "since", "last_message_at",
-                                             "last_trade_at", "trades", "reconnects",
+                                             "last_trade_at", "trades", "reconnects", "gaps",
                                              "products" };
 
 static void answer_status(struct pending *p)

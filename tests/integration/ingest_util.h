@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../lib/harness.h"
+#include "trade.h"
 
 struct svc {
     pid_t pid;
@@ -160,6 +161,98 @@ static inline void free_strings(char **v, size_t n)
     for (size_t i = 0; i < n; i++)
         free(v[i]);
     free(v);
+}
+
+/* The message (without received_at) an ingest service must publish for one
+ * raw trade frame from the simulator's log, and the frame's pair. For
+ * Bitstamp, *alt_out gets the same message with traded_at cut to whole
+ * seconds: what a trade fetched from the REST API carries. Exponent amounts
+ * are expanded with decimal_normalize, whose unit tests pin it to
+ * hand-written cases. */
+static inline void expected_from_frame(const char *raw, char *out, char *alt_out, size_t outlen,
+                                       char *pair, size_t pairlen)
+{
+    cJSON *m = cJSON_Parse(raw);
+    assert_non_null(m);
+    const cJSON *d = cJSON_GetObjectItem(m, "data");
+    if (d == NULL) { /* Coinbase match */
+        const char *side = cJSON_GetObjectItem(m, "side")->valuestring;
+        snprintf(out, outlen,
+                 "{\"exchange\":\"coinbase\",\"pair\":\"%s\",\"price\":\"%s\",\"volume\":\"%s\","
+                 "\"side\":\"%s\",\"trade_id\":\"%.0f\",\"traded_at\":\"%s\"",
+                 cJSON_GetObjectItem(m, "product_id")->valuestring,
+                 cJSON_GetObjectItem(m, "price")->valuestring,
+                 cJSON_GetObjectItem(m, "size")->valuestring, strcmp(side, "buy") == 0 ? "sell" : "buy",
+                 cJSON_GetObjectItem(m, "trade_id")->valuedouble,
+                 cJSON_GetObjectItem(m, "time")->valuestring);
+        snprintf(alt_out, outlen, "%s", out);
+        snprintf(pair, pairlen, "%s", cJSON_GetObjectItem(m, "product_id")->valuestring);
+        cJSON_Delete(m);
+        return;
+    }
+    const char *channel = cJSON_GetObjectItem(m, "channel")->valuestring;
+    const char *amount = cJSON_GetObjectItem(d, "amount_str")->valuestring;
+    char volume[TRADE_DECIMAL_MAX], at[TRADE_TIME_LEN + 1], at_s[TRADE_TIME_LEN + 1];
+    assert_null(decimal_normalize(amount, strlen(amount), volume, sizeof volume));
+    long long us = atoll(cJSON_GetObjectItem(d, "microtimestamp")->valuestring);
+    time_format_us(us, at);
+    time_format_us(us / 1000000 * 1000000, at_s);
+    /* live_trades_btcusd -> BTC-USD: the tests use 3-letter bases and quotes. */
+    const char *tail = channel + strlen("live_trades_");
+    snprintf(pair, pairlen, "%c%c%c-%c%c%c", tail[0] - 32, tail[1] - 32, tail[2] - 32,
+             tail[3] - 32, tail[4] - 32, tail[5] - 32);
+    const char *fmt = "{\"exchange\":\"bitstamp\",\"pair\":\"%s\",\"price\":\"%s\",\"volume\":\"%s\","
+                      "\"side\":\"%s\",\"trade_id\":\"%.0f\",\"traded_at\":\"%s\"";
+    const char *price = cJSON_GetObjectItem(d, "price_str")->valuestring;
+    const char *side = cJSON_GetObjectItem(d, "type")->valuedouble == 0 ? "buy" : "sell";
+    double id = cJSON_GetObjectItem(d, "id")->valuedouble;
+    snprintf(out, outlen, fmt, pair, price, volume, side, id, at);
+    snprintf(alt_out, outlen, fmt, pair, price, volume, side, id, at_s);
+    cJSON_Delete(m);
+}
+
+/* Asserts that history:<exchange>:<pair> holds exactly the trades the
+ * simulator produced for the pair (its --log), oldest last, each once.
+ * Returns how many. */
+static inline size_t assert_history_matches_sim(redisContext *c, const struct sim *s,
+                                                const char *exchange, const char *pair)
+{
+    char key[64];
+    snprintf(key, sizeof key, "history:%s:%s", exchange, pair);
+    size_t n, i = 0;
+    char **got = list_oldest_first(c, key, &n);
+    char *log = file_read(s->trade_log, NULL);
+    assert_non_null(log);
+    char *save = NULL;
+    for (char *line = strtok_r(log, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char want[512], alt[512], line_pair[32], have[512];
+        expected_from_frame(line, want, alt, sizeof want, line_pair, sizeof line_pair);
+        if (strcmp(line_pair, pair) != 0)
+            continue;
+        if (i >= n)
+            fail_msg("%s: trade %zu missing from Redis: %s", pair, i, want);
+        strip_received_at(got[i], have, sizeof have);
+        if (strcmp(have, want) != 0 && strcmp(have, alt) != 0)
+            fail_msg("%s: trade %zu is\n  %s\nwant\n  %s", pair, i, have, want);
+        i++;
+    }
+    if (i != n)
+        fail_msg("%s: Redis holds %zu trades, the simulator produced %zu", pair, n, i);
+    free(log);
+    free_strings(got, n);
+    return n;
+}
+
+/* How many trades the simulator's log has for `pair` (coinbase product_id or
+ * bitstamp channel suffix match). */
+static inline long long sim_log_count(const struct sim *s, const char *needle)
+{
+    char *log = file_read(s->trade_log, NULL);
+    long long n = 0;
+    for (const char *p = log; p && (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    free(log);
+    return n;
 }
 
 #endif

@@ -5,7 +5,6 @@
 
 #include <signal.h>
 
-#include "trade.h"
 
 static struct redis_server redis;
 static redisContext *rc;
@@ -16,59 +15,9 @@ static int mark;
 
 static const char *const two_pairs[] = { "BITSTAMP_PAIRS=BTC-USD,ETH-USD", NULL };
 
-/* Expected message (without received_at) for a raw Bitstamp trade frame.
- * Exponent amounts are expanded with decimal_normalize, whose own unit tests
- * pin it to hand-written cases. */
-static void expected_from_frame(const char *raw, char *out, size_t outlen, char *pair,
-                                size_t pairlen)
+static size_t history_matches(const struct sim *s, const char *pair)
 {
-    cJSON *m = cJSON_Parse(raw);
-    assert_non_null(m);
-    const cJSON *d = cJSON_GetObjectItem(m, "data");
-    const char *channel = cJSON_GetObjectItem(m, "channel")->valuestring;
-    const char *amount = cJSON_GetObjectItem(d, "amount_str")->valuestring;
-    const char *price = cJSON_GetObjectItem(d, "price_str")->valuestring;
-    char volume[TRADE_DECIMAL_MAX], at[TRADE_TIME_LEN + 1];
-    assert_null(decimal_normalize(amount, strlen(amount), volume, sizeof volume));
-    long long us = atoll(cJSON_GetObjectItem(d, "microtimestamp")->valuestring);
-    time_format_us(us, at);
-    const char *p = strcmp(channel, "live_trades_btcusd") == 0   ? "BTC-USD"
-                    : strcmp(channel, "live_trades_ethusd") == 0 ? "ETH-USD"
-                                                                 : "?";
-    snprintf(out, outlen,
-             "{\"exchange\":\"bitstamp\",\"pair\":\"%s\",\"price\":\"%s\",\"volume\":\"%s\","
-             "\"side\":\"%s\",\"trade_id\":\"%.0f\",\"traded_at\":\"%s\"",
-             p, price, volume,
-             cJSON_GetObjectItem(d, "type")->valuedouble == 0 ? "buy" : "sell",
-             cJSON_GetObjectItem(d, "id")->valuedouble, at);
-    snprintf(pair, pairlen, "%s", p);
-    cJSON_Delete(m);
-}
-
-static size_t assert_history_matches_sim(const struct sim *s, const char *pair)
-{
-    char key[64];
-    snprintf(key, sizeof key, "history:bitstamp:%s", pair);
-    size_t n, i = 0;
-    char **got = list_oldest_first(rc, key, &n);
-    char *log = file_read(s->trade_log, NULL);
-    assert_non_null(log);
-    for (char *line = strtok(log, "\n"); line; line = strtok(NULL, "\n")) {
-        char want[512], line_pair[32], have[512];
-        expected_from_frame(line, want, sizeof want, line_pair, sizeof line_pair);
-        if (strcmp(line_pair, pair) != 0)
-            continue;
-        if (i >= n)
-            fail_msg("%s: trade %zu missing from Redis: %s", pair, i, want);
-        strip_received_at(got[i], have, sizeof have);
-        assert_string_equal(have, want);
-        i++;
-    }
-    if (i != n)
-        fail_msg("%s: Redis holds %zu trades, the simulator produced %zu", pair, n, i);
-    free(log);
-    free_strings(got, n);
-    return n;
+    return assert_history_matches_sim(rc, s, "bitstamp", pair);
 }
 
 static void wait_lists(long long want)
@@ -142,8 +91,8 @@ static void test_trades_once_in_order_across_request_reconnect(void **state)
     wait_live();
     control(&s, "trades?n=5");
     wait_lists(10);
-    assert_int_equal(assert_history_matches_sim(&s, "BTC-USD"), 10);
-    assert_int_equal(assert_history_matches_sim(&s, "ETH-USD"), 10);
+    assert_int_equal(history_matches(&s, "BTC-USD"), 10);
+    assert_int_equal(history_matches(&s, "ETH-USD"), 10);
     assert_true(file_contains(v.log, "exchange asks for a reconnect"));
     struct hash_cond reconnects = { rc, "exchange:bitstamp", "reconnects", "1" };
     WAIT_FOR(hash_field_is, &reconnects, 5000, "reconnects 1");
@@ -172,8 +121,8 @@ static void test_missing_heartbeat_reply_reconnects(void **state)
     wait_live();
     control(&s, "trades?n=2");
     wait_lists(2);
-    assert_int_equal(assert_history_matches_sim(&s, "BTC-USD"), 2);
-    assert_int_equal(assert_history_matches_sim(&s, "ETH-USD"), 2);
+    assert_int_equal(history_matches(&s, "BTC-USD"), 2);
+    assert_int_equal(history_matches(&s, "ETH-USD"), 2);
     assert_int_equal(proc_stop(v.pid, SIGTERM, 10000), 0);
 }
 
@@ -194,7 +143,7 @@ static void test_unconfirmed_subscribe_is_retried(void **state)
     wait_live();
     control(&s, "trades?n=1");
     wait_lists(1);
-    assert_int_equal(assert_history_matches_sim(&s, "BTC-USD"), 1);
+    assert_int_equal(history_matches(&s, "BTC-USD"), 1);
     assert_int_equal(proc_stop(v.pid, SIGTERM, 10000), 0);
 }
 

@@ -15,53 +15,9 @@ static int mark;
 #define BTC "history:coinbase:BTC-USD"
 #define ETH "history:coinbase:ETH-USD"
 
-/* Expected message (without received_at) for a raw Coinbase trade frame. */
-static void expected_from_frame(const char *raw, char *out, size_t outlen, char *pair,
-                                size_t pairlen)
+static size_t history_matches(const struct sim *s, const char *pair)
 {
-    cJSON *m = cJSON_Parse(raw);
-    assert_non_null(m);
-    const char *side = cJSON_GetObjectItem(m, "side")->valuestring;
-    snprintf(out, outlen,
-             "{\"exchange\":\"coinbase\",\"pair\":\"%s\",\"price\":\"%s\",\"volume\":\"%s\","
-             "\"side\":\"%s\",\"trade_id\":\"%.0f\",\"traded_at\":\"%s\"",
-             cJSON_GetObjectItem(m, "product_id")->valuestring,
-             cJSON_GetObjectItem(m, "price")->valuestring,
-             cJSON_GetObjectItem(m, "size")->valuestring,
-             strcmp(side, "buy") == 0 ? "sell" : "buy",
-             cJSON_GetObjectItem(m, "trade_id")->valuedouble,
-             cJSON_GetObjectItem(m, "time")->valuestring);
-    snprintf(pair, pairlen, "%s", cJSON_GetObjectItem(m, "product_id")->valuestring);
-    cJSON_Delete(m);
-}
-
-/* Asserts that the history list of `pair` holds exactly the trades the
- * simulator produced for it, oldest last, each once. Returns the count. */
-static size_t assert_history_matches_sim(const struct sim *s, const char *pair)
-{
-    char key[64];
-    snprintf(key, sizeof key, "history:coinbase:%s", pair);
-    size_t n;
-    char **got = list_oldest_first(rc, key, &n);
-    char *log = file_read(s->trade_log, NULL);
-    assert_non_null(log);
-    size_t i = 0;
-    for (char *line = strtok(log, "\n"); line; line = strtok(NULL, "\n")) {
-        char want[512], line_pair[32], have[512];
-        expected_from_frame(line, want, sizeof want, line_pair, sizeof line_pair);
-        if (strcmp(line_pair, pair) != 0)
-            continue;
-        if (i >= n)
-            fail_msg("%s: trade %zu missing from Redis: %s", pair, i, want);
-        strip_received_at(got[i], have, sizeof have);
-        assert_string_equal(have, want);
-        i++;
-    }
-    if (i != n)
-        fail_msg("%s: Redis holds %zu trades, the simulator produced %zu", pair, n, i);
-    free(log);
-    free_strings(got, n);
-    return n;
+    return assert_history_matches_sim(rc, s, "coinbase", pair);
 }
 
 static void wait_lists(const char *a, const char *b, long long want)
@@ -152,8 +108,8 @@ static void test_trades_once_in_order_across_reconnect(void **state)
     control(&s, "trades?n=5");
     wait_lists(BTC, ETH, 11);
 
-    assert_int_equal(assert_history_matches_sim(&s, "BTC-USD"), 11);
-    assert_int_equal(assert_history_matches_sim(&s, "ETH-USD"), 11);
+    assert_int_equal(history_matches(&s, "BTC-USD"), 11);
+    assert_int_equal(history_matches(&s, "ETH-USD"), 11);
 
     /* The channel carried exactly the list's messages, in the same order
      * per product; a final trade shows nothing else was queued before it. */
@@ -241,8 +197,8 @@ static void test_redis_restart_loses_nothing(void **state)
     wait_lists(BTC, ETH, 7);
     queued.want = 0;
     WAIT_FOR(metric_equals, &queued, 10000, "the queue to empty");
-    assert_int_equal(assert_history_matches_sim(&s, "BTC-USD"), 7);
-    assert_int_equal(assert_history_matches_sim(&s, "ETH-USD"), 7);
+    assert_int_equal(history_matches(&s, "BTC-USD"), 7);
+    assert_int_equal(history_matches(&s, "ETH-USD"), 7);
     body = http_get(v.health_port, "/healthz", &status);
     assert_int_equal(status, 200);
     assert_non_null(strstr(body, "\"redis\":\"up\""));
@@ -270,8 +226,8 @@ static void test_service_restart_publishes_nothing_twice(void **state)
     WAIT_FOR(metric_equals, &dups, 15000, "the restarted service to drop both repeated trades");
     control(&s, "trades?n=2");
     wait_lists(BTC, ETH, 5);
-    assert_int_equal(assert_history_matches_sim(&s, "BTC-USD"), 5);
-    assert_int_equal(assert_history_matches_sim(&s, "ETH-USD"), 5);
+    assert_int_equal(history_matches(&s, "BTC-USD"), 5);
+    assert_int_equal(history_matches(&s, "ETH-USD"), 5);
     assert_int_equal(proc_stop(v.pid, SIGTERM, 10000), 0);
     proc_stop(s.pid, SIGTERM, 5000);
 }
@@ -294,8 +250,8 @@ static void test_sigterm_flushes_queue(void **state)
     assert_int_equal(proc_stop(v.pid, 0, 10000), 0);
     assert_int_equal(redis_llen(rc, BTC), 5);
     assert_int_equal(redis_llen(rc, ETH), 5);
-    assert_history_matches_sim(&s, "BTC-USD");
-    assert_history_matches_sim(&s, "ETH-USD");
+    history_matches(&s, "BTC-USD");
+    history_matches(&s, "ETH-USD");
     struct hash_cond stopped = { rc, "exchange:coinbase", "state", "stopped" };
     assert_true(hash_field_is(&stopped));
     proc_stop(s.pid, SIGTERM, 5000);
@@ -342,7 +298,7 @@ static void test_bad_input_is_skipped_and_counted(void **state)
     assert_int_equal(metric_value(p, "poeticoins_trades_published_total{exchange=\"coinbase\"}"), 4);
     assert_true(file_contains(v.log, "\\x01\\x02 binary \\xff junk"));
     assert_true(file_contains(v.log, "exchange reports an error: Failed to subscribe (X is not valid)"));
-    assert_history_matches_sim(&s, "BTC-USD");
+    history_matches(&s, "BTC-USD");
     assert_int_equal(proc_stop(v.pid, SIGTERM, 10000), 0);
     proc_stop(s.pid, SIGTERM, 5000);
 }
@@ -366,8 +322,8 @@ static void test_stale_connection_reconnects(void **state)
     WAIT_FOR(hash_field_is, &live, 15000, "state live again");
     control(&s, "trades?n=1");
     wait_lists(BTC, ETH, 2);
-    assert_history_matches_sim(&s, "BTC-USD");
-    assert_history_matches_sim(&s, "ETH-USD");
+    history_matches(&s, "BTC-USD");
+    history_matches(&s, "ETH-USD");
     assert_true(file_contains(v.log, "stale (no message for"));
     assert_int_equal(proc_stop(v.pid, SIGTERM, 10000), 0);
     proc_stop(s.pid, SIGTERM, 5000);

@@ -185,8 +185,8 @@ static void test_http_routes(void **state)
     expect_http(&w, "/api/trades?product=%ZZ", 400, "{\"error\":\"bad product: query has a bad %-escape\"}");
     expect_http(&w, "/api/nope", 404, "{\"error\":\"unknown route /api/nope\"}");
     expect_http(&w, "/api/status", 200,
-                "[{\"exchange\":\"coinbase\",\"state\":\"live\",\"since\":\"2021-04-17T16:43:37.000000Z\",\"last_message_at\":\"\",\"last_trade_at\":\"\",\"trades\":\"\",\"reconnects\":\"\",\"products\":\"BTC-USD,ETH-USD\"},"
-                "{\"exchange\":\"bitstamp\",\"state\":\"reconnecting\",\"since\":\"\",\"last_message_at\":\"\",\"last_trade_at\":\"\",\"trades\":\"\",\"reconnects\":\"\",\"products\":\"BTC-USD,ETH-EUR\"}]");
+                "[{\"exchange\":\"coinbase\",\"state\":\"live\",\"since\":\"2021-04-17T16:43:37.000000Z\",\"last_message_at\":\"\",\"last_trade_at\":\"\",\"trades\":\"\",\"reconnects\":\"\",\"gaps\":\"\",\"products\":\"BTC-USD,ETH-USD\"},"
+                "{\"exchange\":\"bitstamp\",\"state\":\"reconnecting\",\"since\":\"\",\"last_message_at\":\"\",\"last_trade_at\":\"\",\"trades\":\"\",\"reconnects\":\"\",\"gaps\":\"\",\"products\":\"BTC-USD,ETH-EUR\"}]");
     expect_http(&w, "/healthz", 200, "{\"status\":\"ok\",\"redis\":\"up\",\"clients\":0}");
     expect_http(&w, "/", 200, "<!doctype html><title>Poeticoins</title>");
     expect_http(&w, "/products/coinbase:BTC-USD", 200, "<!doctype html><title>Poeticoins</title>");
