@@ -12,6 +12,7 @@ export function loadCatalog() {
   if (!loading) {
     loading = fetchProducts().then((list) => {
       products = Array.isArray(list) ? list : [];
+      live.resubscribeMissing(new Set(products.map((p) => p.id)));
       for (const fn of listeners) fn(products);
       return products;
     }).finally(() => { loading = null; });

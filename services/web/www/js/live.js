@@ -55,6 +55,16 @@ export function release(products) {
 
 export const wantedProducts = () => [...wanted.keys()];
 
+/**
+ * Subscribes again to wanted products that the service did not confirm and
+ * that `known` (a Set of ids) now holds: it refuses products no ingest service
+ * announces, and a service started after the page announces them later.
+ */
+export function resubscribeMissing(known) {
+  const missing = [...wanted.keys()].filter((p) => known.has(p) && !connection.subscribed.has(p));
+  if (missing.length) send({ type: 'subscribe', products: missing });
+}
+
 function setState(state) {
   connection.state = state;
   emit('state', connection);
