@@ -84,6 +84,12 @@ const char *decimal_normalize(const char *in, size_t len, char *out, size_t outl
     long nd = (long)(ndigits - lead);
     if (point > (long)sizeof buf / 2 || -point > (long)sizeof buf / 2)
         return "decimal exponent out of range";
+    /* The whole expansion must fit buf: "0." and -point zeros in front of
+     * up to 95 digits can exceed it (found by tests/fuzz/fuzz_trade). */
+    size_t need = point <= 0 ? 2 + (size_t)-point + (size_t)nd
+                             : (point >= nd ? (size_t)point : (size_t)nd + 1);
+    if (need >= sizeof buf)
+        return "decimal too long";
     if (point <= 0) {
         buf[o++] = '0';
         buf[o++] = '.';

@@ -65,6 +65,11 @@ static void test_decimal_rejects(void **state)
     expect_bad_decimal("0x10");
     expect_bad_decimal("1E-99999999999999999999");
     expect_bad_decimal("1E-100");  /* 100 zeros do not fit the field */
+    /* 96 zeros in front of 95 digits once overflowed a stack buffer. */
+    char overflow[128] = "0.";
+    memset(overflow + 2, '1', 94);
+    strcpy(overflow + 96, "E-97");
+    expect_bad_decimal(overflow);
     expect_bad_decimal("123456789012345678901234567890123456789012345678901");
     char with_nul[] = { '1', '\0', '2' };
     char out[TRADE_DECIMAL_MAX];
