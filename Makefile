@@ -43,6 +43,7 @@ include services/bitstamp/build.mk
 include services/web/build.mk
 -include services/web/assets.mk
 include tests/build.mk
+include tests/fuzz/build.mk
 
 programs: $(PROGRAMS)
 

@@ -13,7 +13,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_erro
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 passed=0 failed=0 crashed=0
-for t in "$BUILD"/tests/unit/test_* "$BUILD"/tests/integration/test_*; do
+for t in "$BUILD"/tests/unit/test_* "$BUILD"/tests/fuzz/replay_* "$BUILD"/tests/integration/test_*; do
     case "$t" in *.o|*.d) continue ;; esac
     [ -x "$t" ] || continue
     echo "== $t"
