@@ -17,7 +17,9 @@ static void on_lws_log(int level, const char *line)
 
 struct lws_context *wsctx_new(uv_loop_t *loop)
 {
-    lws_set_log_level(LLL_ERR | LLL_WARN, on_lws_log);
+    /* At LOG_LEVEL=debug, libwebsockets' own notices come along. */
+    lws_set_log_level(LLL_ERR | LLL_WARN | (log_min_level == LOGL_DEBUG ? LLL_NOTICE | LLL_INFO : 0),
+                      on_lws_log);
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
     void *loops[1] = { loop };
