@@ -5,6 +5,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential pkg-config
   libwebsockets-dev libwebsockets-evlib-uv libhiredis-dev libcjson-dev libuv1-dev libssl-dev
+  libh2o-dev libwslay-dev
   redis-server redis-tools
   libcmocka-dev openssl ca-certificates curl
   chromium
@@ -14,6 +15,11 @@ PACKAGES=(
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   PACKAGES+=(nodejs npm)
 fi
+# The deployment checks (tests/deploy) validate compose.yaml and render
+# deploy/k8s offline. Debian's kubernetes-client would clash with another
+# package's /usr/bin/kubectl, so it is added only when no kubectl is installed.
+PACKAGES+=(docker-compose)
+command -v kubectl >/dev/null || PACKAGES+=(kubernetes-client)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
