@@ -146,6 +146,10 @@ export class System {
     const env = {
       REDIS_URL: this.redisUrl, HEALTH_ADDR: '127.0.0.1', HEALTH_PORT: String(healthPort), LOG_LEVEL: 'info',
       [`${exchange.toUpperCase()}_URL`]: sim.url,
+      // Never the real exchange's REST API; the page, not gap recovery, is
+      // under test here, so backfill is off (gaps are still reported).
+      [`${exchange.toUpperCase()}_REST_URL`]: `http://127.0.0.1:${sim.port}`,
+      REST_MAX_BACKFILL: '0',
     };
     this.start(exchange, path.join(BIN, exchange), [], env);
     await waitFor(async () => this.alive(exchange) &&
