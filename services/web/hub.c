@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* memmem */
 #include "hub.h"
 
 #include <cJSON.h>
@@ -5,11 +6,13 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
 #include "product.h"
+#include "web.h"
 #include "xalloc.h"
 
 #define MAX_MESSAGE 65536     /* larger client messages close with 1009 */
@@ -32,6 +35,10 @@ static struct metric m_slow = METRIC_COUNTER_INIT(
     "poeticoins_ws_slow_closed_total", "Clients closed (1008) for staying over WS_MAX_QUEUE", NULL);
 static struct metric m_client_errors = METRIC_COUNTER_INIT(
     "poeticoins_ws_client_errors_total", "Bad messages from websocket clients (answered with an error frame)", NULL);
+static struct metric m_flood = METRIC_COUNTER_INIT(
+    "poeticoins_ws_flood_closed_total", "Clients closed (1008) for sending over WS_MAX_MSGS_PER_SEC", NULL);
+static struct metric m_origin = METRIC_COUNTER_INIT(
+    "poeticoins_ws_origin_refused_total", "Websocket handshakes refused (403) for their Origin", NULL);
 
 struct client;
 
@@ -60,7 +67,10 @@ struct client {
     struct client *dirty_next;      /* clients with frames to write */
     bool dirty;
     bool slow;                      /* over the bound: closing with 1008 */
-    uint64_t slow_since;
+    bool flooding;                  /* over the message rate: closing with 1008 */
+    uint64_t slow_since;            /* when slow or flooding began */
+    uint64_t window_start;          /* one-second window of the message rate */
+    unsigned window_msgs;
     struct client_sub subs[WS_PRODUCTS_MAX];
     size_t nsubs;
 };
@@ -68,6 +78,8 @@ struct client {
 struct hub {
     uv_loop_t *loop;
     size_t max_clients, max_queue;
+    unsigned max_msgs_per_sec;
+    char *allowed_origins;          /* ",a,b," for whole-item matching */
     hub_known_fn known;
     void *known_arg;
     struct client *clients;
@@ -159,7 +171,7 @@ static void go_slow(struct client *c)
 /* Queues one frame (copied by wslay); writing happens in on_flush. */
 static void send_frame(struct client *c, const char *data, size_t len)
 {
-    if (c->slow || wslay_event_get_close_sent(c->ws->ws_ctx))
+    if (c->slow || c->flooding || wslay_event_get_close_sent(c->ws->ws_ctx))
         return;
     if (wslay_event_get_queued_msg_length(c->ws->ws_ctx) + len > c->hub->max_queue) {
         go_slow(c);
@@ -224,8 +236,38 @@ static void remove_client(struct client *c)
     free(c);
 }
 
+/* Counts a data message in the client's one-second window. The first one
+ * over the limit gets an error frame, then a close (1008) from on_sweep once
+ * the frame is written (wslay sends queued control frames before queued
+ * messages, so queueing both now would lose the error); later messages,
+ * until the client goes, are dropped unread. */
+static bool within_rate(struct client *c)
+{
+    if (c->flooding)
+        return false;
+    uint64_t now = loop_now_ms();
+    if (now - c->window_start >= 1000) {
+        c->window_start = now;
+        c->window_msgs = 0;
+    }
+    if (++c->window_msgs <= c->hub->max_msgs_per_sec)
+        return true;
+    send_error(c, "too many messages: at most %u a second (WS_MAX_MSGS_PER_SEC)",
+               c->hub->max_msgs_per_sec);
+    c->flooding = true;
+    c->slow_since = now;
+    m_flood.value++;
+    log_warn("websocket client over WS_MAX_MSGS_PER_SEC (%u), closing with 1008",
+             c->hub->max_msgs_per_sec);
+    return false;
+}
+
 static void on_message(struct client *c, const struct wslay_event_on_msg_recv_arg *arg)
 {
+    if (arg->opcode != WSLAY_TEXT_FRAME && arg->opcode != WSLAY_BINARY_FRAME)
+        return; /* ping/pong/close are handled by wslay */
+    if (!within_rate(c))
+        return;
     if (arg->msg_length > MAX_MESSAGE) {
         static const char reason[] = "message over 64 KiB";
         m_client_errors.value++;
@@ -233,10 +275,9 @@ static void on_message(struct client *c, const struct wslay_event_on_msg_recv_ar
         mark_dirty(c);
         return;
     }
-    if (arg->opcode != WSLAY_TEXT_FRAME) {
-        if (arg->opcode == WSLAY_BINARY_FRAME)
-            send_error(c, "binary frames are not supported; send JSON text");
-        return; /* ping/pong/close are handled by wslay */
+    if (arg->opcode == WSLAY_BINARY_FRAME) {
+        send_error(c, "binary frames are not supported; send JSON text");
+        return;
     }
     static struct ws_msg msg; /* large; one process, one thread */
     char detail[128];
@@ -285,26 +326,54 @@ static void on_ws(h2o_websocket_conn_t *conn, const struct wslay_event_on_msg_re
     on_message(c, arg);
 }
 
+/* A browser names the page that opened the socket in Origin. Allowed: no
+ * Origin (not a browser), the service's own host under any scheme (compared
+ * with the Host header, so it works behind a proxy that keeps Host), or an
+ * origin listed in WEB_ALLOWED_ORIGINS. */
+static bool origin_allowed(const struct hub *hub, h2o_req_t *req, h2o_iovec_t *origin)
+{
+    ssize_t at = h2o_find_header_by_str(&req->headers, H2O_STRLIT("origin"), -1);
+    if (at < 0)
+        return true;
+    *origin = req->headers.entries[at].value;
+    const char *sep = memmem(origin->base, origin->len, "://", 3);
+    if (sep) {
+        size_t off = (size_t)(sep + 3 - origin->base);
+        if (h2o_lcstris(origin->base + off, origin->len - off, req->authority.base,
+                        req->authority.len))
+            return true;
+    }
+    /* Whole-item match in ",a,b,": the origin must not contain a comma. */
+    if (origin->len == 0 || memchr(origin->base, ',', origin->len))
+        return false;
+    for (const char *p = hub->allowed_origins; (p = strchr(p, ',')) && p[1]; p++)
+        if (strncasecmp(p + 1, origin->base, origin->len) == 0 && p[1 + origin->len] == ',')
+            return true;
+    return false;
+}
+
 int hub_handle(struct hub *hub, h2o_req_t *req)
 {
     const char *key;
+    h2o_iovec_t origin = { NULL, 0 };
     if (h2o_is_websocket_handshake(req, &key) != 0 || key == NULL) {
-        static const char body[] = "{\"error\":\"this is a websocket endpoint; send a websocket handshake\"}";
-        req->res.status = 400;
-        req->res.reason = "Bad Request";
-        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
-                       H2O_STRLIT("application/json"));
-        h2o_send_inline(req, body, sizeof body - 1);
+        web_error(req, 400, "Bad Request",
+                  "this is a websocket endpoint; send a websocket handshake");
+        return 0;
+    }
+    if (!origin_allowed(hub, req, &origin)) {
+        char shown[120];
+        m_origin.value++;
+        log_escape(origin.base, origin.len, shown, sizeof shown);
+        log_warn("websocket handshake from origin '%s' refused (not this host, not in "
+                 "WEB_ALLOWED_ORIGINS)", shown);
+        web_error(req, 403, "Forbidden", "origin '%s' is not allowed (WEB_ALLOWED_ORIGINS)",
+                  shown);
         return 0;
     }
     if (hub->nclients >= hub->max_clients) {
-        static const char body[] = "{\"error\":\"too many websocket clients (WS_MAX_CLIENTS)\"}";
         m_refused.value++;
-        req->res.status = 503;
-        req->res.reason = "Service Unavailable";
-        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
-                       H2O_STRLIT("application/json"));
-        h2o_send_inline(req, body, sizeof body - 1);
+        web_error(req, 503, "Service Unavailable", "too many websocket clients (WS_MAX_CLIENTS)");
         return 0;
     }
     struct client *c = xcalloc(1, sizeof *c);
@@ -364,7 +433,8 @@ static void on_flush(uv_check_t *check)
     }
 }
 
-/* Drops clients that were told to go (1008) and still have not. */
+/* Closes flooding clients whose error frame went out, and drops clients
+ * that were told to go (1008) and still have not. */
 static void on_sweep(uv_timer_t *t)
 {
     struct hub *hub = t->data;
@@ -372,7 +442,14 @@ static void on_sweep(uv_timer_t *t)
     struct client *c = hub->clients;
     while (c) {
         struct client *next = c->next;
-        if (c->slow && now - c->slow_since >= SLOW_GRACE_MS) {
+        wslay_event_context_ptr ctx = c->ws->ws_ctx;
+        if (c->flooding && !wslay_event_get_close_sent(ctx) &&
+            wslay_event_get_queued_msg_count(ctx) == 0) {
+            static const char reason[] = "too many messages";
+            wslay_event_queue_close(ctx, 1008, (const uint8_t *)reason, sizeof reason - 1);
+            mark_dirty(c);
+        }
+        if ((c->slow || c->flooding) && now - c->slow_since >= SLOW_GRACE_MS) {
             h2o_websocket_conn_t *ws = c->ws;
             remove_client(c);
             h2o_websocket_close(ws);
@@ -381,7 +458,7 @@ static void on_sweep(uv_timer_t *t)
     }
 }
 
-struct hub *hub_new(uv_loop_t *loop, size_t max_clients, size_t max_queue, hub_known_fn known,
+struct hub *hub_new(uv_loop_t *loop, const struct hub_limits *limits, hub_known_fn known,
                     void *known_arg)
 {
     metric_register(&m_clients);
@@ -391,10 +468,16 @@ struct hub *hub_new(uv_loop_t *loop, size_t max_clients, size_t max_queue, hub_k
     metric_register(&m_bytes_out);
     metric_register(&m_slow);
     metric_register(&m_client_errors);
+    metric_register(&m_flood);
+    metric_register(&m_origin);
     struct hub *hub = xcalloc(1, sizeof *hub);
     hub->loop = loop;
-    hub->max_clients = max_clients;
-    hub->max_queue = max_queue;
+    hub->max_clients = limits->max_clients;
+    hub->max_queue = limits->max_queue;
+    hub->max_msgs_per_sec = limits->max_msgs_per_sec;
+    size_t n = strlen(limits->allowed_origins);
+    hub->allowed_origins = xmalloc(n + 3);
+    snprintf(hub->allowed_origins, n + 3, ",%s,", limits->allowed_origins);
     hub->known = known;
     hub->known_arg = known_arg;
     uv_check_init(loop, &hub->flush);
@@ -417,6 +500,7 @@ static void on_hub_closed(uv_handle_t *h)
     for (size_t i = 0; i < hub->nproducts; i++)
         free(hub->products[i].subs);
     free(hub->products);
+    free(hub->allowed_origins);
     free(hub);
 }
 

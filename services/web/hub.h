@@ -8,9 +8,13 @@
  *
  * Limits (README): at most max_clients connections (more get HTTP 503), at
  * most WS_PRODUCTS_MAX products each, client messages up to 64 KiB (larger
- * closes with 1009), and max_queue bytes waiting per client: a client over it
- * gets a close with 1008 and, if it does not read that either, is dropped
- * after a few seconds. Other clients never wait for a slow one.
+ * closes with 1009), at most max_msgs_per_sec messages a second per client
+ * (the first one over gets an `error` frame and a close with 1008), and
+ * max_queue bytes waiting per client: a client over it gets a close with
+ * 1008 and, if it does not read that either, is dropped after a few seconds.
+ * Other clients never wait for a slow one. A handshake whose Origin header is
+ * neither the request's own host nor an allowed origin is refused with 403
+ * (cross-site websocket hijacking); no Origin (curl, scripts) is allowed.
  *
  * The hub owns its clients; h2o owns the sockets. Products are validated
  * against `known`, a callback into the web service's cache of announced
@@ -27,7 +31,17 @@ struct hub;
 
 typedef bool (*hub_known_fn)(void *arg, const char *product_id);
 
-struct hub *hub_new(uv_loop_t *loop, size_t max_clients, size_t max_queue, hub_known_fn known,
+/* Limits and the handshake's Origin policy (README, "Security"). */
+struct hub_limits {
+    size_t max_clients;          /* WS_MAX_CLIENTS: more get HTTP 503 */
+    size_t max_queue;            /* WS_MAX_QUEUE: bytes waiting per client */
+    unsigned max_msgs_per_sec;   /* WS_MAX_MSGS_PER_SEC: more get an error, then 1008 */
+    /* WEB_ALLOWED_ORIGINS: comma-separated origins ("https://example.com")
+     * allowed besides the service's own host; "" for none. Copied. */
+    const char *allowed_origins;
+};
+
+struct hub *hub_new(uv_loop_t *loop, const struct hub_limits *limits, hub_known_fn known,
                     void *known_arg);
 /* Handles GET /ws: upgrades, or answers 400/503 itself. */
 int hub_handle(struct hub *hub, h2o_req_t *req);

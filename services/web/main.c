@@ -312,6 +312,28 @@ static void parse_exchanges(void)
     }
 }
 
+/* Each allowed origin is scheme://host[:port], as browsers send it: no path,
+ * no spaces, no trailing slash (which would never match). */
+static void check_origins(void)
+{
+    const char *p = web.allowed_origins;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        const char *sep = strstr(p, "://");
+        bool ok = n > 0 && sep && sep > p && (size_t)(sep - p) + 3 < n;
+        for (size_t i = 0; ok && i < n; i++)
+            ok = p[i] > 0x20 && p[i] < 0x7f && (p + i < sep + 3 || p[i] != '/');
+        if (!ok) {
+            char shown[128];
+            log_escape(p, n, shown, sizeof shown);
+            fprintf(stderr, "web: config: WEB_ALLOWED_ORIGINS has '%s'; each origin must be "
+                            "scheme://host[:port], comma-separated\n", shown);
+            exit(2);
+        }
+        p += n + (p[n] == ',');
+    }
+}
+
 int main(int argc, char **argv)
 {
     xalloc_init();
@@ -327,6 +349,12 @@ int main(int argc, char **argv)
           "bytes waiting for one websocket client before it is closed (1008)", &web.max_queue },
         { "WS_MAX_CLIENTS", CONFIG_INT, "10000", 1, 1000000,
           "websocket clients at once; more are refused with 503", &web.max_clients },
+        { "WS_MAX_MSGS_PER_SEC", CONFIG_INT, "20", 1, 100000,
+          "messages a second from one websocket client; more get an error and a close (1008)",
+          &web.max_msgs_per_sec },
+        { "WEB_ALLOWED_ORIGINS", CONFIG_STRING, "", 0, 0,
+          "comma-separated origins (https://host[:port]) whose pages may open the websocket, "
+          "besides this service's own host", &web.allowed_origins },
         { "HISTORY_LEN", CONFIG_INT, "1000", 1, 1000000,
           "largest limit of /api/trades (the ingest services' history length)",
           &web.history_len },
@@ -338,21 +366,24 @@ int main(int argc, char **argv)
     config_load(vars, sizeof vars / sizeof vars[0], argc, argv, "web",
                 "Web service: the dashboard, the history API and live trades over websockets.");
     parse_exchanges();
+    check_origins();
     log_init("web", (enum log_level)web.log_level);
     char shown[320];
     url_redis_redacted(&web.redis_url, shown, sizeof shown);
     log_info("starting: WEB_ADDR=%s WEB_PORT=%lld WEB_ROOT=%s REDIS_URL=%s WS_MAX_QUEUE=%lld "
-             "WS_MAX_CLIENTS=%lld HISTORY_LEN=%lld EXCHANGES=%s",
+             "WS_MAX_CLIENTS=%lld WS_MAX_MSGS_PER_SEC=%lld WEB_ALLOWED_ORIGINS=%s "
+             "HISTORY_LEN=%lld EXCHANGES=%s",
              web.addr, web.port, web.root, shown, web.max_queue, web.max_clients,
-             web.history_len, web.exchanges_text);
+             web.max_msgs_per_sec, web.allowed_origins, web.history_len, web.exchanges_text);
 
     web.loop = loop_init(on_stop, NULL);
     static const struct redis_conn_ops cmd_ops = { on_redis_ready, on_redis_down };
     static const struct redis_conn_ops sub_ops = { on_pubsub_ready, on_pubsub_down };
     web.redis = redis_conn_new(web.loop, &web.redis_url, &cmd_ops, NULL);
     web.pubsub = redis_conn_new(web.loop, &web.redis_url, &sub_ops, NULL);
-    web.hub = hub_new(web.loop, (size_t)web.max_clients, (size_t)web.max_queue, product_known,
-                      NULL);
+    const struct hub_limits limits = { (size_t)web.max_clients, (size_t)web.max_queue,
+                                       (unsigned)web.max_msgs_per_sec, web.allowed_origins };
+    web.hub = hub_new(web.loop, &limits, product_known, NULL);
     uv_timer_init(web.loop, &web.refresh);
     uv_timer_start(&web.refresh, on_refresh, REFRESH_MS, REFRESH_MS);
     setup_h2o();

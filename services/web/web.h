@@ -22,6 +22,8 @@ struct web {
     const char *root;
     long long max_queue;
     long long max_clients;
+    long long max_msgs_per_sec;
+    const char *allowed_origins;
     long long history_len;
     int log_level;
     const char *exchanges_text;

@@ -11,60 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/ws_client.h"
-#include "ingest_util.h"
+#include "web_util.h"
 
 static struct redis_server redis;
 static redisContext *rc;
 static int mark;
 
-struct web {
-    pid_t pid;
-    int port;
-    char log[200];
-};
-
 static void web_start(struct web *w, const char *const extra_env[])
 {
-    static int count;
-    static char env[12][300];
-    int n = 0;
-    char path[300];
-    w->port = harness_free_port();
-    snprintf(w->log, sizeof w->log, "%s/web-%d.log", harness_dir(), count++);
-    snprintf(path, sizeof path, "%s/web", harness_bin());
-    snprintf(env[n++], 300, "REDIS_URL=redis://127.0.0.1:%d", redis.port);
-    snprintf(env[n++], 300, "WEB_PORT=%d", w->port);
-    snprintf(env[n++], 300, "WEB_ADDR=127.0.0.1");
-    snprintf(env[n++], 300, "WEB_ROOT=%s/www", harness_dir());
-    snprintf(env[n++], 300, "HISTORY_LEN=50");
-    for (size_t i = 0; extra_env && extra_env[i] && n < 11; i++)
-        snprintf(env[n++], 300, "%s", extra_env[i]);
-    const char *envp[13];
-    for (int i = 0; i < n; i++)
-        envp[i] = env[i];
-    envp[n] = NULL;
-    const char *argv[] = { path, NULL };
-    w->pid = proc_start(w->log, argv, envp);
-}
-
-struct health {
-    int port;
-    int want;
-};
-
-static bool health_is(void *arg)
-{
-    struct health *h = arg;
-    int status;
-    free(http_get(h->port, "/healthz", &status));
-    return status == h->want;
-}
-
-static void wait_healthy(const struct web *w)
-{
-    struct health h = { w->port, 200 };
-    WAIT_FOR(health_is, &h, 10000, "the web service to be healthy");
+    web_start_on(w, redis.port, extra_env);
 }
 
 static char *trade(const char *exchange, const char *pair, int id)
@@ -81,19 +36,6 @@ static char *trade(const char *exchange, const char *pair, int id)
 static void publish(const char *exchange, const char *pair, const char *msg)
 {
     freeReplyObject(redis_must(rc, "PUBLISH trades:%s:%s %s", exchange, pair, msg));
-}
-
-/* Receives the next text frame and compares it exactly. */
-static void expect_frame(struct ws_client *c, const char *want)
-{
-    char *got;
-    size_t len;
-    int code;
-    int op = ws_recv(c, 5000, &got, &len, &code);
-    if (op != 1)
-        fail_msg("expected frame %s, got opcode %d", want, op);
-    assert_string_equal(got, want);
-    free(got);
 }
 
 static void expect_trade(struct ws_client *c, const char *trade_json)
@@ -308,12 +250,7 @@ static void test_ws_bad_messages(void **state)
     memset(huge, ' ', n);
     ws_send(&c, 1, huge, n);
     free(huge);
-    char *got;
-    size_t len;
-    int code = 0;
-    assert_int_equal(ws_recv(&c, 5000, &got, &len, &code), 8);
-    assert_int_equal(code, 1009);
-    free(got);
+    expect_close(&c, 1009);
     ws_close(&c);
     free(t);
     assert_int_equal(proc_stop(w.pid, SIGTERM, 10000), 0);

@@ -372,6 +372,14 @@ long long sim_stat(const struct sim *s, const char *name)
 
 char *http_get(int port, const char *path, int *status)
 {
+    char req[512];
+    int n = snprintf(req, sizeof req,
+                     "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", path);
+    return http_request(port, req, (size_t)n, status);
+}
+
+char *http_request(int port, const char *req, size_t reqlen, int *status)
+{
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -382,12 +390,14 @@ char *http_get(int port, const char *path, int *status)
     }
     struct timeval tv = { 5, 0 };
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    char req[512];
-    int n = snprintf(req, sizeof req,
-                     "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", path);
-    if (write(fd, req, (size_t)n) != n) {
-        close(fd);
-        return NULL;
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    /* The server may answer and close before reading everything (a request
+     * over its limits): a short write is fine, the answer is what counts. */
+    for (size_t off = 0; off < reqlen;) {
+        ssize_t w = write(fd, req + off, reqlen - off);
+        if (w <= 0)
+            break;
+        off += (size_t)w;
     }
     size_t cap = 65536, len = 0;
     char *buf = malloc(cap);

@@ -79,6 +79,9 @@ long long sim_stat(const struct sim *s, const char *name);
 
 /* GET http://127.0.0.1:port/path; returns the body, sets *status. */
 char *http_get(int port, const char *path, int *status);
+/* Sends the raw request bytes and reads the answer until the server closes;
+ * returns the body (caller frees) or NULL, sets *status (0 when none). */
+char *http_request(int port, const char *req, size_t reqlen, int *status);
 /* The value of an exposition line starting with `prefix` in /metrics, or -1. */
 long long metric_value(int port, const char *prefix);
 

@@ -56,6 +56,12 @@ static int write_all(int fd, const void *data, size_t len)
 
 int ws_connect(struct ws_client *c, int port, const char *path, int rcvbuf)
 {
+    return ws_connect_headers(c, port, path, rcvbuf, "");
+}
+
+int ws_connect_headers(struct ws_client *c, int port, const char *path, int rcvbuf,
+                       const char *headers)
+{
     memset(c, 0, sizeof *c);
     c->fd = socket(AF_INET, SOCK_STREAM, 0);
     if (rcvbuf > 0)
@@ -64,12 +70,14 @@ int ws_connect(struct ws_client *c, int port, const char *path, int rcvbuf)
                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     if (connect(c->fd, (struct sockaddr *)&a, sizeof a) != 0)
         return -1;
-    char req[512];
+    char req[1024];
     int n = snprintf(req, sizeof req,
                      "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
                      "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                     "Sec-WebSocket-Version: 13\r\n\r\n",
-                     path, port);
+                     "Sec-WebSocket-Version: 13\r\n%s\r\n",
+                     path, port, headers);
+    if (n < 0 || (size_t)n >= sizeof req)
+        return -1;
     if (write_all(c->fd, req, (size_t)n) != 0)
         return -1;
     uint64_t deadline = now_ms() + 5000;

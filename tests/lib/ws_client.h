@@ -17,6 +17,10 @@ struct ws_client {
  * receive buffer (SO_RCVBUF) before connecting. Returns the HTTP status (101
  * on success, e.g. 503 when refused) or -1 when the connection failed. */
 int ws_connect(struct ws_client *c, int port, const char *path, int rcvbuf);
+/* The same with extra header lines, each ending in "\r\n" ("Origin: x\r\n").
+ * After a refusal, the response body is left in c->buf (c->len bytes). */
+int ws_connect_headers(struct ws_client *c, int port, const char *path, int rcvbuf,
+                       const char *headers);
 /* Sends one masked frame with this opcode (1 text, 2 binary). */
 int ws_send(struct ws_client *c, int opcode, const void *data, size_t len);
 int ws_send_text(struct ws_client *c, const char *text);
