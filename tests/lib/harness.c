@@ -210,6 +210,8 @@ static bool redis_pings(void *arg)
     redisContext *c = redisConnectWithTimeout("127.0.0.1", r->port, tv);
     bool ok = false;
     if (c && !c->err) {
+        if (r->password)
+            freeReplyObject(redisCommand(c, "AUTH %s", r->password));
         redisReply *reply = redisCommand(c, "PING");
         ok = reply && reply->type == REDIS_REPLY_STATUS;
         freeReplyObject(reply);
@@ -229,7 +231,11 @@ void redis_start(struct redis_server *r, int port, bool aof)
     snprintf(logpath, sizeof logpath, "%s/redis.log", r->dir);
     const char *argv[] = { "/usr/bin/redis-server", "--port", portbuf, "--bind", "127.0.0.1",
                            "--dir", r->dir, "--save", "", "--appendonly", aof ? "yes" : "no",
-                           "--appendfsync", "always", NULL };
+                           "--appendfsync", "always", NULL, NULL, NULL };
+    if (r->password) {
+        argv[13] = "--requirepass";
+        argv[14] = r->password;
+    }
     r->pid = proc_start(logpath, argv, NULL);
     WAIT_FOR(redis_pings, r, 10000, "redis-server to answer PING");
 }
@@ -247,6 +253,13 @@ redisContext *redis_connect_port(int port)
     if (c == NULL || c->err)
         fail_msg("cannot connect to redis on %d", port);
     redisSetTimeout(c, tv);
+    return c;
+}
+
+redisContext *redis_connect_auth(int port, const char *password)
+{
+    redisContext *c = redis_connect_port(port);
+    freeReplyObject(redis_must(c, "AUTH %s", password));
     return c;
 }
 

@@ -51,10 +51,13 @@ struct redis_server {
     int port;
     char dir[200];
     bool aof;
+    const char *password; /* set before redis_start for --requirepass */
 };
 void redis_start(struct redis_server *r, int port, bool aof);
 void redis_kill(struct redis_server *r, int sig);
 redisContext *redis_connect_port(int port);
+/* The same, then AUTH with password (which must succeed). */
+redisContext *redis_connect_auth(int port, const char *password);
 /* Command that must succeed; the reply is freed by the caller. */
 redisReply *redis_must(redisContext *c, const char *fmt, ...);
 long long redis_llen(redisContext *c, const char *key);
