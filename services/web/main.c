@@ -256,6 +256,11 @@ static void on_accept(uv_stream_t *server, int status)
         uv_close((uv_handle_t *)conn, (uv_close_cb)free);
         return;
     }
+    /* Bounds what the kernel holds for one client: without it TCP
+     * autotuning lets a stalled browser pin megabytes before WS_MAX_QUEUE
+     * even starts to count. */
+    int sndbuf = (int)web.sndbuf;
+    uv_send_buffer_size((uv_handle_t *)conn, &sndbuf);
     h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)conn, (uv_close_cb)free);
     h2o_accept(&accept_ctx, sock);
 }
@@ -347,6 +352,8 @@ int main(int argc, char **argv)
           "folder of the dashboard's static files", &web.root },
         { "WS_MAX_QUEUE", CONFIG_INT, "1048576", 1024, 1073741824,
           "bytes waiting for one websocket client before it is closed (1008)", &web.max_queue },
+        { "WEB_SNDBUF", CONFIG_INT, "131072", 4096, 16777216,
+          "kernel send buffer per connection (bytes; Linux doubles it)", &web.sndbuf },
         { "WS_MAX_CLIENTS", CONFIG_INT, "10000", 1, 1000000,
           "websocket clients at once; more are refused with 503", &web.max_clients },
         { "WS_MAX_MSGS_PER_SEC", CONFIG_INT, "20", 1, 100000,

@@ -22,6 +22,7 @@ struct web {
     const char *root;
     long long max_queue;
     long long max_clients;
+    long long sndbuf;            /* kernel send buffer per connection */
     long long max_msgs_per_sec;
     const char *allowed_origins;
     long long history_len;
