@@ -159,4 +159,19 @@ static inline void fuzz_check_frame(const struct frame *f, const struct frame *a
                "two parses of one input differ");
 }
 
+/* What holds for every REST trades parser: no more than `max` trades, each
+ * obeying the contract and named by the requested pair, and a parse that
+ * stops early says why unless it stopped at max. */
+static inline void fuzz_check_rest(const struct trade *trades, size_t count, size_t max,
+                                   const char *err, const char *pair, const char *exchange)
+{
+    FUZZ_CHECK(count <= max, "%zu trades for room for %zu", count, max);
+    for (size_t i = 0; i < count; i++) {
+        fuzz_check_trade(&trades[i], exchange);
+        FUZZ_CHECK(strcmp(trades[i].pair, pair) == 0, "pair %s, asked for %s", trades[i].pair,
+                   pair);
+    }
+    FUZZ_CHECK(err == NULL || count < max, "error after a full page: %s", err);
+}
+
 #endif
