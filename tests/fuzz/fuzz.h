@@ -174,4 +174,24 @@ static inline void fuzz_check_rest(const struct trade *trades, size_t count, siz
     FUZZ_CHECK(err == NULL || count < max, "error after a full page: %s", err);
 }
 
+typedef const char *(*fuzz_rest_parse_fn)(const char *body, size_t len, const char *pair,
+                                          int64_t received_us, struct trade *out, size_t max,
+                                          size_t *count, bool *page_full);
+
+/* A REST target's input: first byte picks how many trades fit (1 to 128,
+ * an exact-size array), the rest is the body. */
+static inline void fuzz_rest_input(const uint8_t *data, size_t size, fuzz_rest_parse_fn parse,
+                                   const char *exchange)
+{
+    if (size < 1)
+        return;
+    size_t max = (size_t)(data[0] % 128) + 1, count = 99999;
+    struct trade *trades = xmalloc(max * sizeof *trades);
+    bool page_full = true;
+    const char *err = parse((const char *)data + 1, size - 1, "BTC-USD", 1618677817200113LL,
+                            trades, max, &count, &page_full);
+    fuzz_check_rest(trades, count, max, err, "BTC-USD", exchange);
+    free(trades);
+}
+
 #endif
