@@ -44,6 +44,7 @@ include services/web/build.mk
 -include services/web/assets.mk
 include tests/build.mk
 include tests/fuzz/build.mk
+include tests/lint.mk
 
 programs: $(PROGRAMS)
 
@@ -70,3 +71,9 @@ demo:
 	@scripts/run.sh --demo
 
 .PHONY: run demo
+
+# Ten minutes of faults against the simulators (not part of make test).
+soak: programs $(BUILD)/tests/tools/trade_audit
+	@BUILD=$(BUILD) BIN=$(BIN) scripts/soak.sh
+
+.PHONY: soak

@@ -27,3 +27,9 @@ sanitize:
 	@$(MAKE) --no-print-directory SANITIZE=1 BUILD=build/asan BIN=build/asan/bin test
 
 .PHONY: test test-programs sanitize
+
+# Tools used by make soak.
+$(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(COMMON_LIB)
+	@echo "  LINK  $@"
+	@$(CC) -o $@ $^ $(LDLIBS_ALL)
+TOOLS := $(BUILD)/tests/tools/trade_audit
