@@ -179,11 +179,17 @@ export class System {
     clearTimeout(timer);
   }
 
+  /**
+   * Stops everything (services before Redis) and removes the folder. Throws
+   * if a process exited with an error (a crash, or a sanitizer report at exit).
+   */
   async stop() {
-    // Reverse start order: services before Redis.
     for (const name of [...this.procs.keys()].reverse()) await this.stopProcess(name);
-    if (!process.env.KEEP_TEST_DIR) fs.rmSync(this.dir, { recursive: true, force: true });
+    const bad = [...this.procs].filter(([, p]) => p.exited && p.exited.code !== 0)
+      .map(([name, p]) => `${name} exited with ${JSON.stringify(p.exited)}:\n${this.logTail(name, 40)}`);
+    if (!process.env.KEEP_TEST_DIR && !bad.length) fs.rmSync(this.dir, { recursive: true, force: true });
     else console.log(`# kept ${this.dir}`);
+    if (bad.length) throw new Error(bad.join('\n'));
   }
 }
 
