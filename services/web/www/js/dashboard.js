@@ -91,8 +91,9 @@ export function mountDashboard(root) {
     const i = ids.indexOf(id);
     navigate(ids.filter((x) => x !== id));
     // Keep keyboard focus nearby: the next widget's remove button, or the selector.
-    const next = [...widgets.values()][Math.min(i, widgets.size - 1)];
-    (next ? next.el.querySelector('.remove') : select).focus();
+    const cards = grid.querySelectorAll('.widget');
+    const next = cards[Math.min(i, cards.length - 1)];
+    (next ? next.querySelector('.remove') : select).focus();
   }
 
   window.addEventListener('popstate', sync);
