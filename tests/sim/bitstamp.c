@@ -247,7 +247,7 @@ trade_frame(const struct gen_trade *t, size_t *len)
 	buf_printf(&data[6], "\"type\":%d", t->taker_side);
 	/* The real feed has millisecond resolution, times 1000. */
 	buf_printf(&data[7], "\"microtimestamp\":\"%lld\"",
-		   (long long)(t->time_us / 1000 * 1000));
+		   (long long)t->time_us / 1000 * 1000);
 	buf_printf(&data[8], "\"buy_order_id\":%lld",
 		   (long long)t->buy_order_id);
 	buf_printf(&data[9], "\"sell_order_id\":%lld",

@@ -184,7 +184,7 @@ static void
 on_message(struct conn *c, const char *msg, size_t len)
 {
 	uint64_t sets[CHANNELS][CONN_SET_WORDS];
-	int order[GEN_MAX_PRODUCTS], ordered = 0;
+	int order[GEN_MAX_PRODUCTS] = { 0 }, ordered = 0;
 	const cJSON *type, *ids, *channels, *ch;
 	const char *reason = NULL;
 	char why[128];

@@ -75,8 +75,10 @@ on_rate_tick(uv_timer_t *timer)
 	}
 	if (owed > MAX_TRADES_PER_TICK)
 		owed = MAX_TRADES_PER_TICK;
-	for (; owed >= 1.0; owed -= 1.0)
+	while (owed >= 1.0) {
+		owed -= 1.0;
 		tape_trade(wanted[gen_random(sim.gen) % (uint64_t)count]);
+	}
 }
 
 int
