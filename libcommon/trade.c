@@ -85,9 +85,13 @@ const char *decimal_normalize(const char *in, size_t len, char *out, size_t outl
     if (point > (long)sizeof buf / 2 || -point > (long)sizeof buf / 2)
         return "decimal exponent out of range";
     /* The whole expansion must fit buf: "0." and -point zeros in front of
-     * up to 95 digits can exceed it (found by tests/fuzz/fuzz_trade). */
-    size_t need = point <= 0 ? 2 + (size_t)-point + (size_t)nd
-                             : (point >= nd ? (size_t)point : (size_t)nd + 1);
+     * up to 95 digits can exceed it (tests/fuzz/corpus/trade/regress-*). */
+    size_t need = (size_t)nd + 1;
+    if (point <= 0)
+        need = 2 + (size_t)-point + (size_t)nd;
+    /* cppcheck-suppress knownConditionTrueFalse ; it wrongly infers nd < 2 from the loop above */
+    else if (point >= nd)
+        need = (size_t)point;
     if (need >= sizeof buf)
         return "decimal too long";
     if (point <= 0) {
@@ -97,6 +101,7 @@ const char *decimal_normalize(const char *in, size_t len, char *out, size_t outl
             buf[o++] = '0';
         memcpy(buf + o, d, (size_t)nd);
         o += (size_t)nd;
+    /* cppcheck-suppress knownConditionTrueFalse ; as above */
     } else if (point >= nd) {
         memcpy(buf + o, d, (size_t)nd);
         o += (size_t)nd;

@@ -86,7 +86,7 @@ static void error_text(const cJSON *data, struct frame *out)
     char m[160];
     log_escape(message ? message : "(no message)", strlen(message ? message : "(no message)"),
                m, sizeof m);
-    if (cJSON_IsNumber(code))
+    if (code && cJSON_IsNumber(code))
         snprintf(out->text, sizeof out->text, "%s (code %.0f)", m, code->valuedouble);
     else
         snprintf(out->text, sizeof out->text, "%s", m);

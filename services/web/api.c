@@ -98,6 +98,7 @@ static struct pending *pending_new(struct web *w, h2o_req_t *req, int route, int
     p->req = req;
     p->route = route;
     p->outstanding = outstanding;
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): the slot holds one pointer */
     struct pending **slot = h2o_mem_alloc_shared(&req->pool, sizeof *slot, on_req_disposed);
     *slot = p;
     return p;
@@ -135,6 +136,7 @@ static redisReply *copy_reply(const redisReply *r)
         c->len = r->len;
     }
     if (r->elements) {
+        /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of reply pointers */
         c->element = xcalloc(r->elements, sizeof *c->element);
         c->elements = r->elements;
         for (size_t i = 0; i < r->elements; i++)

@@ -506,9 +506,10 @@ static void on_hub_closed(uv_handle_t *h)
 
 void hub_close(struct hub *hub)
 {
-    while (hub->clients) {
-        struct client *c = hub->clients;
+    struct client *next;
+    for (struct client *c = hub->clients; c; c = next) {
         h2o_websocket_conn_t *ws = c->ws;
+        next = c->next;
         remove_client(c);
         h2o_websocket_close(ws);
     }

@@ -180,14 +180,14 @@ static void on_access(h2o_logger_t *self, h2o_req_t *req)
     static const char *const routes[] = { "/api/products", "/api/trades", "/api/status",
                                           "/healthz", "/metrics", "/ws" };
     size_t plen = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
-    const char *route = strncmp(req->path.base, "/api/", plen < 5 ? plen : 5) == 0 && plen >= 5
-                            ? "/api/other"
-                            : "static";
+    const char *name = strncmp(req->path.base, "/api/", plen < 5 ? plen : 5) == 0 && plen >= 5
+                           ? "/api/other"
+                           : "static";
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
         if (h2o_memis(req->path.base, plen, routes[i], strlen(routes[i])))
-            route = routes[i];
+            name = routes[i];
     char labels[96];
-    snprintf(labels, sizeof labels, "route=\"%s\",code=\"%d\"", route, req->res.status);
+    snprintf(labels, sizeof labels, "route=\"%s\",code=\"%d\"", name, req->res.status);
     metric_counter("poeticoins_http_requests_total", "HTTP requests by route and status code",
                    labels)->value++;
 }
