@@ -93,9 +93,19 @@ static void submit(struct recovery *r, const struct trade *t)
     publisher_submit(r->pub, t);
 }
 
+static void release(struct recovery *r, struct rproduct *p);
+
 static void start(struct recovery *r, struct rproduct *p, uint64_t from, uint64_t to,
                   bool by_check)
 {
+    if (r->rest == NULL) {
+        /* Gap filling is off (REST_MAX_BACKFILL=0): report, do not wait. */
+        if (!by_check) {
+            m_gaps.value++;
+            report_gap(r, p, from, to, "gap filling is off (REST_MAX_BACKFILL=0)");
+        }
+        return;
+    }
     p->state = WAITING;
     p->from = from;
     p->to = to;
@@ -112,13 +122,13 @@ static void start(struct recovery *r, struct rproduct *p, uint64_t from, uint64_
     }
 }
 
-static void release(struct recovery *r, struct rproduct *p);
-
 /* The live path: detects a gap before publishing. */
 static void accept_live(struct recovery *r, struct rproduct *p, const struct trade *t)
 {
     uint64_t last;
-    if (p->state != IDLE) {
+    /* While a reconnect check is due, live trades wait too: publishing one
+     * would move "last published" past the trades the check must fetch. */
+    if (p->state != IDLE || p->check) {
         if (p->nheld == r->cfg.max_held) {
             /* Recovering for too long: give up on it rather than lose live data. */
             report_gap(r, p, p->from, p->nheld ? p->held[0].id : t->id,
@@ -126,6 +136,7 @@ static void accept_live(struct recovery *r, struct rproduct *p, const struct tra
             if (p == r->inflight)
                 r->inflight = NULL; /* its answer will be ignored */
             p->state = IDLE;
+            p->check = false;
             release(r, p);
             submit(r, t);
             return;
@@ -285,6 +296,8 @@ static void on_pump(uv_timer_t *t)
         p->check = false;
         if (publisher_last_id(r->pub, p->pair, &last))
             start(r, p, last, 0, true);
+        if (p->state == IDLE)
+            release(r, p); /* nothing to check: let the held trades go */
     }
     if (now - r->last_request < r->cfg.min_interval_ms)
         return;
@@ -301,10 +314,18 @@ static void on_pump(uv_timer_t *t)
         log_debug("%s: REST GET %s", p->pair, path);
         const char *err = rest_get(r->rest, path, on_page, r);
         if (err) {
+            /* Counted like a failed answer, so that an unreachable REST API
+             * ends in a reported gap instead of holding trades forever. */
             r->inflight = NULL;
-            p->state = WAITING;
-            p->not_before = now + 1000;
-            log_warn("%s: %s", p->pair, err);
+            m_rest_err.value++;
+            if (++p->attempts >= MAX_ATTEMPTS) {
+                give_up(r, p, err);
+            } else {
+                p->state = WAITING;
+                p->not_before = now + (500ULL << p->attempts);
+                log_warn("%s: REST %s, retrying in %.1fs", p->pair, err,
+                         (500ULL << p->attempts) / 1000.0);
+            }
         }
         return;
     }
@@ -380,6 +401,8 @@ void recovery_heartbeat(struct recovery *r, const char *pair, uint64_t last_trad
 
 void recovery_connected(struct recovery *r)
 {
+    if (r->rest == NULL)
+        return;
     for (size_t i = 0; i < r->nproducts; i++)
         r->products[i].check = true;
 }
@@ -388,6 +411,7 @@ void recovery_flush(struct recovery *r)
 {
     for (size_t i = 0; i < r->nproducts; i++) {
         struct rproduct *p = &r->products[i];
+        p->check = false;
         if (p->state != IDLE || p->nheld) {
             p->state = IDLE;
             for (size_t k = 0; k < p->nheld; k++)

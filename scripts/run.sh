@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 demo=0
 [ "${1:-}" = "--demo" ] && demo=1
 RUN_DIR=${RUN_DIR:-run}
+case $RUN_DIR in /*) ;; *) RUN_DIR=$PWD/$RUN_DIR ;; esac
 REDIS_PORT=${REDIS_PORT:-6380}
 mkdir -p "$RUN_DIR/logs" "$RUN_DIR/redis"
 
@@ -45,8 +46,8 @@ if [ -z "${REDIS_URL:-}" ]; then
     echo "port $REDIS_PORT already answers as Redis; stop it or set REDIS_PORT" >&2
     exit 1
   fi
-  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$PWD/$RUN_DIR/redis" \
-    --appendonly yes --save '' --logfile "$PWD/$RUN_DIR/logs/redis.log" &
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$RUN_DIR/redis" \
+    --appendonly yes --save '' --logfile "$RUN_DIR/logs/redis.log" &
   pids+=($!)
   export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
   deadline=$((SECONDS + 10))
@@ -85,13 +86,13 @@ fi
 
 if [ $demo -eq 1 ]; then
   start_sim coinbase
-  export COINBASE_URL="ws://127.0.0.1:$SIM_PORT/"
+  export COINBASE_URL="ws://127.0.0.1:$SIM_PORT/" COINBASE_REST_URL="http://127.0.0.1:$SIM_PORT"
 fi
 start_service coinbase "${COINBASE_HEALTH_PORT:-9101}"
 if [ -x bin/bitstamp ]; then
   if [ $demo -eq 1 ]; then
     start_sim bitstamp
-    export BITSTAMP_URL="ws://127.0.0.1:$SIM_PORT/"
+    export BITSTAMP_URL="ws://127.0.0.1:$SIM_PORT/" BITSTAMP_REST_URL="http://127.0.0.1:$SIM_PORT"
   fi
   start_service bitstamp "${BITSTAMP_HEALTH_PORT:-9102}"
 fi

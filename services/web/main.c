@@ -27,6 +27,11 @@ static h2o_context_t h2o_ctx;
 static h2o_accept_ctx_t accept_ctx;
 static uv_tcp_t listener;
 static int closing;
+static size_t open_conns;       /* accepted and not yet closed */
+static uv_timer_t drain_timer;
+static uint64_t drain_deadline;
+
+#define DRAIN_MS 2000
 
 /* Security headers on every response (README, "Web service"). */
 static const char csp[] = "default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -246,14 +251,21 @@ static void setup_h2o(void)
     accept_ctx.hosts = h2o_config.hosts;
 }
 
+static void on_conn_closed(uv_handle_t *h)
+{
+    open_conns--;
+    free(h);
+}
+
 static void on_accept(uv_stream_t *server, int status)
 {
     if (status != 0)
         return;
     uv_tcp_t *conn = h2o_mem_alloc(sizeof *conn);
     uv_tcp_init(server->loop, conn);
+    open_conns++;
     if (uv_accept(server, (uv_stream_t *)conn) != 0) {
-        uv_close((uv_handle_t *)conn, (uv_close_cb)free);
+        uv_close((uv_handle_t *)conn, on_conn_closed);
         return;
     }
     /* Bounds what the kernel holds for one client: without it TCP
@@ -261,7 +273,7 @@ static void on_accept(uv_stream_t *server, int status)
      * even starts to count. */
     int sndbuf = (int)web.sndbuf;
     uv_send_buffer_size((uv_handle_t *)conn, &sndbuf);
-    h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)conn, (uv_close_cb)free);
+    h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)conn, on_conn_closed);
     h2o_accept(&accept_ctx, sock);
 }
 
@@ -280,10 +292,22 @@ static const char *listen_on(void)
 
 /* ---- shutdown ---- */
 
+/* In-flight requests get DRAIN_MS to finish; idle keep-alive connections
+ * are not waited for (h2o 2.2 cannot close them gracefully). */
+static void on_drain(uv_timer_t *t)
+{
+    if (open_conns == 0 || loop_now_ms() >= drain_deadline) {
+        uv_timer_stop(t);
+        uv_stop(web.loop);
+    }
+}
+
 static void on_redis_closed(void *arg)
 {
-    if (++closing == 3)
-        uv_stop(web.loop);
+    if (++closing == 3) {
+        drain_deadline = loop_now_ms() + DRAIN_MS;
+        uv_timer_start(&drain_timer, on_drain, 0, 50);
+    }
 }
 
 static void on_stop(void *arg)
@@ -392,6 +416,7 @@ int main(int argc, char **argv)
                                        (unsigned)web.max_msgs_per_sec, web.allowed_origins };
     web.hub = hub_new(web.loop, &limits, product_known, NULL);
     uv_timer_init(web.loop, &web.refresh);
+    uv_timer_init(web.loop, &drain_timer);
     uv_timer_start(&web.refresh, on_refresh, REFRESH_MS, REFRESH_MS);
     setup_h2o();
     const char *err = listen_on();
@@ -404,12 +429,19 @@ int main(int argc, char **argv)
     uv_run(web.loop, UV_RUN_DEFAULT);
 
     uv_close((uv_handle_t *)&web.refresh, NULL);
+    uv_close((uv_handle_t *)&drain_timer, NULL);
+    for (size_t e = 0; e < web.nexchanges; e++)
+        free(web.products[e]);
+    if (open_conns) {
+        /* h2o asserts if its context is disposed with connections alive;
+         * the process ends here and the kernel closes them. */
+        log_info("stopped (%zu idle HTTP connections closed by exit)", open_conns);
+        return 0;
+    }
     h2o_context_dispose(&h2o_ctx);
     loop_close(web.loop);
     h2o_config_dispose(&h2o_config);
     h2o_mem_release_shared(header_cmds);
-    for (size_t e = 0; e < web.nexchanges; e++)
-        free(web.products[e]);
     log_info("stopped");
     return 0;
 }

@@ -42,6 +42,9 @@ static inline void svc_start(struct svc *v, const char *name, const struct sim *
     snprintf(env[n++], 512, "%s_URL=%s://127.0.0.1:%d/", upper, s->tls ? "wss" : "ws",
              s->port);
     snprintf(env[n++], 512, "TLS_CA_FILE=%s/%s", harness_dir(), ca ? ca : "ca.pem");
+    /* Gap recovery asks the simulator's REST API, never a real exchange. */
+    snprintf(env[n++], 512, "%s_REST_URL=%s://127.0.0.1:%d", upper, s->tls ? "https" : "http",
+             s->port);
     snprintf(env[n++], 512, "HEALTH_PORT=%d", v->health_port);
     snprintf(env[n++], 512, "HEALTH_ADDR=127.0.0.1");
     snprintf(env[n++], 512, "LOG_LEVEL=debug");
