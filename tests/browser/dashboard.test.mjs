@@ -337,6 +337,23 @@ describe('dashboard in Chromium', { timeout: 180000 }, () => {
     await page.close();
   });
 
+  it('unfilled gaps are shown on the exchange badge', { timeout: 30000 }, async () => {
+    const page = await openPage(ctx);
+    await page.goto(`${sys.url}/?products=coinbase:BTC-USD`);
+    const badge = '.badge[data-exchange="coinbase"]';
+    await page.waitForSelector(`${badge}[data-state="live"]`);
+    assert.equal(await page.$eval(`${badge} .gaps`, (e) => e.textContent), '');
+    // As the ingest service announces a gap it could not fill: the hash's
+    // gaps field, published on status:coinbase.
+    const status = JSON.parse(JSON.stringify(await page.evaluate(async () => (await (await fetch('/api/status')).json()).find((s) => s.exchange === 'coinbase'))));
+    status.gaps = '2';
+    await sys.rcli('PUBLISH', 'status:coinbase', JSON.stringify(status));
+    await page.waitForSelector(`${badge}[data-gaps="2"]`, { timeout: 5000 });
+    assert.equal(await page.$eval(`${badge} .gaps`, (e) => e.textContent), ' · 2 gaps');
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  });
+
   it('the status badge changes when an ingest service is stopped', { timeout: 30000 }, async () => {
     const page = await openPage(ctx);
     await page.goto(`${sys.url}/?products=coinbase:BTC-USD,bitstamp:BTC-USD`);

@@ -48,15 +48,20 @@ function render() {
       el = h('li', { class: 'badge', dataset: { exchange: name } },
         h('span', { class: 'dot', 'aria-hidden': 'true' }),
         h('span', { class: 'name', text: exchangeName(name) }), ' ',
-        h('span', { class: 'state' }));
+        h('span', { class: 'state' }),
+        h('span', { class: 'gaps' }));
       badges.append(el);
     }
     const state = displayState(s, now);
     el.dataset.state = state;
     setText(el.querySelector('.state'), state);
+    // Gaps the service could not fill (README, "Reliability"): never hidden.
+    const gaps = Number(s.gaps) || 0;
+    el.dataset.gaps = String(gaps);
+    setText(el.querySelector('.gaps'), gaps ? ` · ${gaps} gap${gaps === 1 ? '' : 's'}` : '');
     el.title = `${exchangeName(name)}: ${state} since ${formatDateTime(s.since) || '?'}; ` +
       `last message ${formatAge(s.last_message_at, now)}; ${s.trades || 0} trades, ` +
-      `${s.reconnects || 0} reconnects since the service started`;
+      `${s.reconnects || 0} reconnects, ${gaps} unfilled gaps since the service started`;
   }
   if (!names.length) setText(badges, '');
   renderConnection();
