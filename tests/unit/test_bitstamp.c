@@ -200,6 +200,38 @@ static void test_malformed(void **state)
     assert_int_equal(fr.kind, FRAME_BAD_FIELD);
 }
 
+static void test_rest_transactions(void **state)
+{
+    /* Numbers as strings (the real API) and as numbers both work. */
+    const char *body = "[{\"date\":\"1641343709\",\"tid\":\"216000484\",\"amount\":\"0.93100000\","
+                       "\"price\":\"3802.93\",\"type\":\"1\"},"
+                       "{\"date\":1641343699,\"tid\":216000477,\"amount\":\"1E-8\",\"price\":\"3805.44\","
+                       "\"type\":0}]";
+    struct trade t[4];
+    size_t n;
+    bool full;
+    assert_null(bitstamp_rest_parse(body, strlen(body), "ETH-USD", RECEIVED_US, t, 4, &n, &full));
+    assert_int_equal(n, 2);
+    char json[TRADE_JSON_MAX];
+    trade_to_json(&t[0], json);
+    assert_string_equal(json, "{\"exchange\":\"bitstamp\",\"pair\":\"ETH-USD\",\"price\":\"3802.93\","
+                              "\"volume\":\"0.93100000\",\"side\":\"sell\",\"trade_id\":\"216000484\","
+                              "\"traded_at\":\"2022-01-05T00:48:29.000000Z\","
+                              "\"received_at\":\"2026-01-02T03:04:05.678901Z\"}");
+    trade_to_json(&t[1], json);
+    assert_non_null(strstr(json, "\"volume\":\"0.00000001\",\"side\":\"buy\""));
+    char path[128];
+    bitstamp_rest_path("USDC-USD", 0, path, sizeof path);
+    assert_string_equal(path, "/api/v2/transactions/usdcusd/?time=hour");
+    const char *bad[] = { "", "{}", "[1]", "[{\"tid\":1}]",
+                          "[{\"date\":\"1\",\"tid\":1,\"amount\":\"1\",\"price\":\"1\",\"type\":2}]",
+                          "[{\"date\":\"1\",\"tid\":-1,\"amount\":\"1\",\"price\":\"1\",\"type\":0}]",
+                          "[{\"date\":\"1\",\"tid\":1,\"amount\":\"x\",\"price\":\"1\",\"type\":0}]" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (bitstamp_rest_parse(bad[i], strlen(bad[i]), "ETH-USD", RECEIVED_US, t, 4, &n, &full) == NULL)
+            fail_msg("accepted REST body %s", bad[i]);
+}
+
 int main(void)
 {
     xalloc_init();
@@ -210,6 +242,7 @@ int main(void)
         cmocka_unit_test(test_kinds),
         cmocka_unit_test(test_bad_fields),
         cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_rest_transactions),
     };
     return cmocka_run_group_tests_name("bitstamp_parse", tests, NULL, NULL);
 }

@@ -175,6 +175,40 @@ static void test_malformed(void **state)
     assert_int_equal(fr.kind, FRAME_BAD_JSON);
 }
 
+static void test_rest_page(void **state)
+{
+    const char *body = "[{\"time\":\"2021-04-17T16:43:37.12Z\",\"trade_id\":1568269,\"price\":\"0.7912\","
+                       "\"size\":\"1787\",\"side\":\"sell\"},"
+                       "{\"time\":\"2021-04-17T16:43:37.121358Z\",\"trade_id\":1568268,\"price\":\"0.791\","
+                       "\"size\":\"450\",\"side\":\"buy\"}]";
+    struct trade t[4];
+    size_t n;
+    bool full;
+    assert_null(coinbase_rest_parse(body, strlen(body), "SKL-USD", RECEIVED_US, t, 4, &n, &full));
+    assert_int_equal(n, 2);
+    assert_false(full);
+    char json[TRADE_JSON_MAX];
+    trade_to_json(&t[1], json);
+    /* REST sides are the maker's too: buy becomes sell. */
+    assert_string_equal(json, "{\"exchange\":\"coinbase\",\"pair\":\"SKL-USD\",\"price\":\"0.791\","
+                              "\"volume\":\"450\",\"side\":\"sell\",\"trade_id\":\"1568268\","
+                              "\"traded_at\":\"2021-04-17T16:43:37.121358Z\","
+                              "\"received_at\":\"2026-01-02T03:04:05.678901Z\"}");
+    assert_true(t[0].id == 1568269);
+    char path[128];
+    coinbase_rest_path("BTC-USD", 0, path, sizeof path);
+    assert_string_equal(path, "/products/BTC-USD/trades?limit=100");
+    coinbase_rest_path("BTC-USD", 77, path, sizeof path);
+    assert_string_equal(path, "/products/BTC-USD/trades?limit=100&after=77");
+    const char *bad[] = { "", "{}", "[1]", "[{\"trade_id\":\"1\"}]", "{\"message\":\"NotFound\"}",
+                          "[{\"time\":\"x\",\"trade_id\":1,\"price\":\"1\",\"size\":\"1\",\"side\":\"buy\"}]" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (coinbase_rest_parse(bad[i], strlen(bad[i]), "BTC-USD", RECEIVED_US, t, 4, &n, &full) == NULL)
+            fail_msg("accepted REST body %s", bad[i]);
+    assert_null(coinbase_rest_parse("[]", 2, "BTC-USD", RECEIVED_US, t, 4, &n, &full));
+    assert_int_equal(n, 0);
+}
+
 int main(void)
 {
     xalloc_init();
@@ -184,6 +218,7 @@ int main(void)
         cmocka_unit_test(test_good_match_with_short_time),
         cmocka_unit_test(test_bad_fields),
         cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_rest_page),
     };
     return cmocka_run_group_tests_name("coinbase_parse", tests, NULL, NULL);
 }
