@@ -10,8 +10,12 @@ cd "$(dirname "$0")/.."
 
 demo=0
 [ "${1:-}" = "--demo" ] && demo=1
-RUN_DIR=${RUN_DIR:-run}
+# The demo keeps its own folder and starts from an empty Redis every time:
+# each simulator run numbers its trades afresh, and history from an earlier
+# run (or from the live exchanges) must not mix with it.
+if [ $demo -eq 1 ]; then RUN_DIR=${RUN_DIR:-run/demo}; else RUN_DIR=${RUN_DIR:-run}; fi
 case $RUN_DIR in /*) ;; *) RUN_DIR=$PWD/$RUN_DIR ;; esac
+[ $demo -eq 1 ] && rm -rf "$RUN_DIR/redis"
 REDIS_PORT=${REDIS_PORT:-6380}
 mkdir -p "$RUN_DIR/logs" "$RUN_DIR/redis"
 
