@@ -10,7 +10,11 @@
 #include <cjson/cJSON.h>
 
 #include "conn.h"
+#include "fault.h"
+#include "history.h"
+#include "http.h"
 #include "sim.h"
+#include "tape.h"
 
 #define CHANNEL_PREFIX "live_trades_"
 
@@ -44,37 +48,45 @@ upper(char ch)
 }
 
 /*
- * "live_trades_btcusd" → a gen index, or -1. Pairs are lowercase; the
- * quote is the last three letters, or four for the stablecoins (btcusdt).
+ * "btcusd" → "BTC" and "USD"; false if not a pair. Pairs are lowercase;
+ * the quote is the last three letters, or four for the stablecoins
+ * (btcusdt).
  */
-static int
-channel_product(const char *channel)
+static bool
+split_pair(const char *pair, char base[GEN_SYMBOL_MAX + 1],
+	   char quote[GEN_SYMBOL_MAX + 1])
 {
-	char base[GEN_SYMBOL_MAX + 1], quote[GEN_SYMBOL_MAX + 1];
-	const char *pair;
-	size_t len, quote_len, i;
+	size_t len = strlen(pair), quote_len, i;
 
-	if (strncmp(channel, CHANNEL_PREFIX, strlen(CHANNEL_PREFIX)))
-		return -1;
-	pair = channel + strlen(CHANNEL_PREFIX);
-	len = strlen(pair);
 	for (i = 0; i < len; i++)
 		if (!((pair[i] >= 'a' && pair[i] <= 'z') ||
 		      (pair[i] >= '0' && pair[i] <= '9')))
-			return -1;
+			return false;
 	quote_len = 3;
 	if (len > 4 && (!strcmp(pair + len - 4, "usdt") ||
 			!strcmp(pair + len - 4, "usdc")))
 		quote_len = 4;
 	if (len < quote_len + 2 || len - quote_len > GEN_SYMBOL_MAX)
-		return -1;
+		return false;
 	for (i = 0; i < len - quote_len; i++)
 		base[i] = upper(pair[i]);
 	base[len - quote_len] = '\0';
 	for (i = 0; i < quote_len; i++)
 		quote[i] = upper(pair[len - quote_len + i]);
 	quote[quote_len] = '\0';
-	return gen_product(sim.gen, base, quote, util_now_us());
+	return true;
+}
+
+/* "live_trades_btcusd" → a gen index (added if new), or -1. */
+static int
+channel_product(const char *channel)
+{
+	char base[GEN_SYMBOL_MAX + 1], quote[GEN_SYMBOL_MAX + 1];
+
+	if (strncmp(channel, CHANNEL_PREFIX, strlen(CHANNEL_PREFIX)) ||
+	    !split_pair(channel + strlen(CHANNEL_PREFIX), base, quote))
+		return -1;
+	return tape_product(base, quote);
 }
 
 /* "live_trades_btcusd" for a product (gen symbols are uppercase). */
@@ -96,8 +108,11 @@ on_subscribe(struct conn *c, const cJSON *root, bool on)
 	struct buf b = { 0 };
 	int product;
 
-	if (on)
+	if (on) {
 		sim.subscribes++;
+		if (fault_cut_subscribe(c))
+			return;
+	}
 	data = cJSON_GetObjectItemCaseSensitive(root, "data");
 	channel = cJSON_GetObjectItemCaseSensitive(data, "channel");
 	if (!cJSON_IsString(channel) ||
@@ -106,6 +121,8 @@ on_subscribe(struct conn *c, const cJSON *root, bool on)
 		return;
 	}
 	conn_set_put(c->trades, product, on);
+	if (on)
+		tape_subscribed(product);
 	buf_printf(&b, "{\"event\":\"bts:%s\",\"channel\":",
 		   on ? "subscription_succeeded" : "unsubscription_succeeded");
 	buf_json_string(&b, channel->valuestring);
@@ -279,6 +296,101 @@ stop(void)
 {
 }
 
+static void
+rest_error(struct http_request *r, unsigned int status, const char *message)
+{
+	r->status = status;
+	buf_free(&r->body);
+	buf_puts(&r->body, "{\"status\":\"error\",\"reason\":");
+	buf_json_string(&r->body, message);
+	buf_puts(&r->body, "}");
+}
+
+/* "transactions/btcusd/" (final slash optional) → a gen index, or -1. */
+static int
+transactions_product(const char *path)
+{
+	static const char prefix[] = "transactions/";
+	char pair[2 * GEN_SYMBOL_MAX + 1], name[2 * GEN_SYMBOL_MAX + 2];
+	char base[GEN_SYMBOL_MAX + 1], quote[GEN_SYMBOL_MAX + 1];
+	const char *end;
+	size_t len;
+
+	if (strncmp(path, prefix, strlen(prefix)))
+		return -1;
+	path += strlen(prefix);
+	end = strchr(path, '/');
+	len = end ? (size_t)(end - path) : strlen(path);
+	if ((end && strcmp(end, "/")) || len >= sizeof(pair))
+		return -1;
+	memcpy(pair, path, len);
+	pair[len] = '\0';
+	if (!split_pair(pair, base, quote))
+		return -1;
+	snprintf(name, sizeof(name), "%s-%s", base, quote);
+	return gen_find(sim.gen, name);
+}
+
+/*
+ * GET /api/v2/transactions/<pair>/[?time=minute|hour|day]: the trades of
+ * the last minute, hour (default) or day by the exchange's clock (skew
+ * included), newest first, at most 1000. Bitstamp never shows the
+ * pre-created trade (it has no last_match), so neither does this.
+ */
+static void
+rest(struct http_request *r, const char *path)
+{
+	static const struct {
+		const char *name;
+		int64_t seconds;
+	} windows[] = { { "minute", 60 }, { "hour", 3600 }, { "day", 86400 } };
+	const struct gen_product *p;
+	const struct history_trade *h;
+	int64_t since_us = 3600;
+	size_t age, sent = 0, i;
+	char text[16];
+	int product = transactions_product(path);
+
+	if (product < 0) {
+		rest_error(r, HTTP_STATUS_NOT_FOUND, "Not found");
+		return;
+	}
+	if (http_arg(r, "time", text, sizeof(text))) {
+		for (i = 0; i < sizeof(windows) / sizeof(windows[0]); i++)
+			if (!strcmp(text, windows[i].name))
+				break;
+		if (i == sizeof(windows) / sizeof(windows[0])) {
+			rest_error(r, HTTP_STATUS_BAD_REQUEST,
+				   "time must be minute, hour or day");
+			return;
+		}
+		since_us = windows[i].seconds;
+	}
+	since_us = util_now_us() + sim.skew_ms * 1000 - since_us * 1000000;
+	p = gen_get(sim.gen, product);
+
+	buf_puts(&r->body, "[");
+	for (age = 0; sent < 1000 && (h = history_get(product, age)); age++) {
+		char amount[32], price[32];
+
+		/* Skew may change over time: filter each, do not stop. */
+		if (h->time_us < since_us || h->trade_id == p->first_trade_id)
+			continue;
+		gen_format_decimal(amount, sizeof(amount), h->size_units,
+				   GEN_SIZE_DECIMALS, false);
+		gen_format_decimal(price, sizeof(price), h->price_ticks,
+				   p->price_decimals, false);
+		buf_printf(&r->body, "%s{\"date\":\"%lld\",\"tid\":\"%lld\","
+			   "\"amount\":\"%s\",\"price\":\"%s\","
+			   "\"type\":\"%d\"}", sent ? "," : "",
+			   (long long)(h->time_us / 1000000),
+			   (long long)h->global_id, amount, price,
+			   h->taker_side);
+		sent++;
+	}
+	buf_puts(&r->body, "]");
+}
+
 const struct exchange exchange_bitstamp = {
 	.name = "bitstamp",
 	.on_message = on_message,
@@ -286,4 +398,7 @@ const struct exchange exchange_bitstamp = {
 	.start = start,
 	.stop = stop,
 	.bitstamp_controls = true,
+	.rest_prefix = "/api/v2/",
+	.rest = rest,
+	.rest_error = rest_error,
 };

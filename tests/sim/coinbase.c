@@ -4,12 +4,16 @@
  * last_match on subscribe, match frames with the real key order, and a
  * heartbeat per subscribed product every --heartbeat-ms.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
 #include "conn.h"
+#include "fault.h"
+#include "history.h"
+#include "http.h"
 #include "sim.h"
 #include "tape.h"
 
@@ -103,7 +107,7 @@ product_index(const char *id)
 		return -1;
 	memcpy(base, id, base_len);
 	base[base_len] = '\0';
-	return gen_product(sim.gen, base, dash + 1, util_now_us());
+	return tape_product(base, dash + 1);
 }
 
 /*
@@ -206,8 +210,13 @@ on_message(struct conn *c, const char *msg, size_t len)
 		cJSON_Delete(root);
 		return;
 	}
-	if (on)
+	if (on) {
 		sim.subscribes++;
+		if (fault_cut_subscribe(c)) {
+			cJSON_Delete(root);
+			return;
+		}
+	}
 
 	/* Work on copies so that a bad request changes nothing. */
 	memcpy(sets[MATCHES], c->trades, sizeof(c->trades));
@@ -263,6 +272,8 @@ on_message(struct conn *c, const char *msg, size_t len)
 	send_subscriptions(c);
 	if (!on)
 		return;
+	for (i = 0; i < ordered; i++)
+		tape_subscribed(order[i]);
 	if (!c->subscribed) {
 		c->subscribed = true;
 		/*
@@ -334,6 +345,94 @@ stop(void)
 	uv_close((uv_handle_t *)&heartbeat_timer, NULL);
 }
 
+static void
+rest_error(struct http_request *r, unsigned int status, const char *message)
+{
+	http_error(r, status, "message", message);
+}
+
+/* Parses a positive decimal integer; false if it is not one. */
+static bool
+parse_id(const char *text, long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(text, &end, 10);
+	return !errno && end != text && !*end && *out > 0;
+}
+
+/*
+ * GET /products/<id>/trades[?limit=N][&after=ID]: newest first, only
+ * trade ids below `after` if given, as the real API pages back in time.
+ */
+static void
+rest(struct http_request *r, const char *path)
+{
+	const char *slash = strchr(path, '/');
+	char name[sizeof(((struct gen_product *)0)->name)], text[32];
+	long long limit = 100, after = 0;
+	const struct history_trade *h;
+	int64_t newest, oldest = 0;
+	size_t age = 0, sent = 0;
+	int product = -1;
+
+	if (slash && !strcmp(slash, "/trades") &&
+	    (size_t)(slash - path) < sizeof(name)) {
+		memcpy(name, path, (size_t)(slash - path));
+		name[slash - path] = '\0';
+		product = gen_find(sim.gen, name);
+	}
+	if (product < 0) {
+		rest_error(r, HTTP_STATUS_NOT_FOUND, "NotFound");
+		return;
+	}
+	if (http_arg(r, "limit", text, sizeof(text)) &&
+	    (!parse_id(text, &limit) || limit > 1000)) {
+		rest_error(r, HTTP_STATUS_BAD_REQUEST,
+			   "limit must be an integer from 1 to 1000");
+		return;
+	}
+	if (http_arg(r, "after", text, sizeof(text)) &&
+	    !parse_id(text, &after)) {
+		rest_error(r, HTTP_STATUS_BAD_REQUEST,
+			   "after must be a positive trade id");
+		return;
+	}
+	newest = history_get(product, 0)->trade_id;
+	if (after && after <= newest)
+		age = (size_t)(newest - after + 1);
+
+	buf_puts(&r->body, "[");
+	for (; sent < (size_t)limit && (h = history_get(product, age));
+	     age++, sent++) {
+		char size[32], price[32], when[40];
+
+		gen_format_decimal(size, sizeof(size), h->size_units,
+				   GEN_SIZE_DECIMALS, true);
+		gen_format_decimal(price, sizeof(price), h->price_ticks,
+				   gen_get(sim.gen, product)->price_decimals,
+				   false);
+		util_format_time(when, sizeof(when), h->time_us);
+		/* As in match: side is the maker's. */
+		buf_printf(&r->body, "%s{\"time\":\"%s\",\"trade_id\":%lld,"
+			   "\"price\":\"%s\",\"size\":\"%s\","
+			   "\"side\":\"%s\"}", sent ? "," : "", when,
+			   (long long)h->trade_id, price, size,
+			   h->taker_side == 0 ? "sell" : "buy");
+		if (!sent)
+			newest = h->trade_id;
+		oldest = h->trade_id;
+	}
+	buf_puts(&r->body, "]");
+	if (sent) {
+		snprintf(text, sizeof(text), "%lld", (long long)newest);
+		http_header(r, "CB-BEFORE:", text);
+		snprintf(text, sizeof(text), "%lld", (long long)oldest);
+		http_header(r, "CB-AFTER:", text);
+	}
+}
+
 const struct exchange exchange_coinbase = {
 	.name = "coinbase",
 	.on_message = on_message,
@@ -341,4 +440,7 @@ const struct exchange exchange_coinbase = {
 	.start = start,
 	.stop = stop,
 	.bitstamp_controls = false,
+	.rest_prefix = "/products/",
+	.rest = rest,
+	.rest_error = rest_error,
 };

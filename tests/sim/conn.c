@@ -140,17 +140,6 @@ conn_subscribed_count(void)
 	return count;
 }
 
-bool
-conn_product_wanted(int product)
-{
-	struct conn *c;
-
-	for (c = head; c; c = c->next)
-		if (!c->dropped && conn_set_has(c->trades, product))
-			return true;
-	return false;
-}
-
 static void
 on_established(struct lws *wsi, struct session *s)
 {
@@ -211,6 +200,47 @@ on_receive(struct lws *wsi, struct conn *c, const void *in, size_t len)
 	return 0;
 }
 
+/*
+ * Writes the first part of a frame's wire bytes (header and payload) raw,
+ * then drops the connection: the client sees a frame cut in the middle.
+ * LWS_WRITE_RAW goes straight to the socket (through TLS if any); what the
+ * socket did not take yet is lost with the shutdown, which is still a cut.
+ */
+static void
+cut_mid_frame(struct lws *wsi, struct conn *c, const struct frame *f)
+{
+	unsigned char header[10];
+	unsigned char *wire;
+	size_t header_len, wire_len, cut, i;
+
+	header[0] = 0x81;	/* FIN, text */
+	if (f->len < 126) {
+		header[1] = (unsigned char)f->len;
+		header_len = 2;
+	} else if (f->len < 65536) {
+		header[1] = 126;
+		header[2] = (unsigned char)(f->len >> 8);
+		header[3] = (unsigned char)f->len;
+		header_len = 4;
+	} else {
+		header[1] = 127;
+		for (i = 0; i < 8; i++)
+			header[2 + i] = (unsigned char)((uint64_t)f->len >>
+							(56 - 8 * i));
+		header_len = 10;
+	}
+	wire_len = header_len + f->len;
+	cut = 1 + (size_t)(c->cut_mid_frame % (wire_len - 1));
+	wire = xmalloc(LWS_PRE + wire_len);
+	memcpy(wire + LWS_PRE, header, header_len);
+	memcpy(wire + LWS_PRE + header_len, f->data + LWS_PRE, f->len);
+	lws_write(wsi, wire + LWS_PRE, cut, LWS_WRITE_RAW);
+	free(wire);
+	c->cut_mid_frame = 0;
+	conn_drop(c);
+	sim.cuts++;
+}
+
 static int
 on_writeable(struct lws *wsi, struct conn *c)
 {
@@ -218,6 +248,10 @@ on_writeable(struct lws *wsi, struct conn *c)
 
 	if (!f || c->dropped)
 		return 0;
+	if (c->cut_mid_frame) {
+		cut_mid_frame(wsi, c, f);
+		return 0;
+	}
 	/*
 	 * One frame per callback: lws keeps what the socket did not take and
 	 * flushes it before calling us again.

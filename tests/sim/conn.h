@@ -28,6 +28,11 @@ struct conn {
 	struct buf rx;			/* message being reassembled */
 	bool dropped;			/* being killed: ignore it */
 	bool subscribed;		/* one subscription succeeded once */
+	/*
+	 * Chaos (fault.c): if non-zero, the next frame goes out cut short
+	 * (this value picks where) and the connection is dropped.
+	 */
+	uint64_t cut_mid_frame;
 	/* Products (gen indices) whose trades this connection gets. */
 	uint64_t trades[CONN_SET_WORDS];
 	/* Products on Coinbase's heartbeat channel. */
@@ -77,8 +82,5 @@ void conn_clear_queues(void);
 /* Open (not dropped) connections, and those of them with a subscription. */
 int conn_count(void);
 int conn_subscribed_count(void);
-
-/* Whether any open connection gets the trades of a product. */
-bool conn_product_wanted(int product);
 
 #endif

@@ -6,52 +6,54 @@
 #include <string.h>
 
 #include "conn.h"
+#include "fault.h"
 #include "tape.h"
 
 /* Bounds /control/trades?n= so one request cannot exhaust memory. */
 #define MAX_TRADES_PER_PRODUCT 100000
 
-struct request {
-	struct lws *wsi;
-	struct buf body;	/* the JSON answer */
-	unsigned int status;
-};
-
-/* Copies a query argument's value into out; false if absent. */
-static bool
-query_arg(struct request *r, const char *name, char *out, size_t size)
+/* Answers 400 {"error":message}. */
+static void
+fail(struct http_request *r, const char *message)
 {
-	char key[32], *buf = xmalloc(size + sizeof(key));
-	const char *value;
-
-	snprintf(key, sizeof(key), "%s=", name);
-	value = lws_get_urlarg_by_name(r->wsi, key, buf,
-				       (int)(size + sizeof(key)));
-	if (value)
-		snprintf(out, size, "%s", value);
-	free(buf);
-	return value != NULL;
+	http_error(r, HTTP_STATUS_BAD_REQUEST, "error", message);
 }
 
-static void
-fail(struct request *r, unsigned int status, const char *message)
+/*
+ * Parses the integer query argument `name` into *value (def if absent);
+ * false after answering 400 if it is not an integer in min..max.
+ */
+static bool
+int_arg(struct http_request *r, const char *name, long long def,
+	long long min, long long max, long long *value)
 {
-	r->status = status;
-	buf_free(&r->body);
-	buf_puts(&r->body, "{\"error\":");
-	buf_json_string(&r->body, message);
-	buf_puts(&r->body, "}");
+	char text[64], *end;
+
+	*value = def;
+	if (!http_arg(r, name, text, sizeof(text)))
+		return true;
+	errno = 0;
+	*value = strtoll(text, &end, 10);
+	if (errno || end == text || *end || *value < min || *value > max) {
+		char message[128];
+
+		snprintf(message, sizeof(message), "%s must be %lld..%lld",
+			 name, min, max);
+		fail(r, message);
+		return false;
+	}
+	return true;
 }
 
 /* Parses "0" or "1" from ?on=; false after answering 400. */
 static bool
-on_arg(struct request *r, bool *on)
+on_arg(struct http_request *r, bool *on)
 {
 	char value[8];
 
-	if (!query_arg(r, "on", value, sizeof(value)) ||
+	if (!http_arg(r, "on", value, sizeof(value)) ||
 	    (strcmp(value, "0") && strcmp(value, "1"))) {
-		fail(r, HTTP_STATUS_BAD_REQUEST, "on must be 0 or 1");
+		fail(r, "on must be 0 or 1");
 		return false;
 	}
 	*on = value[0] == '1';
@@ -59,60 +61,55 @@ on_arg(struct request *r, bool *on)
 }
 
 static void
-get_stats(struct request *r)
+get_stats(struct http_request *r)
 {
 	buf_printf(&r->body, "{\"connections\":%d,\"subscribed\":%d,"
 		   "\"subscribes\":%llu,\"trades\":%llu,"
-		   "\"heartbeats_received\":%llu}",
+		   "\"heartbeats_received\":%llu,\"rest_requests\":%llu,"
+		   "\"cuts\":%llu}",
 		   conn_count(), conn_subscribed_count(),
 		   (unsigned long long)sim.subscribes,
 		   (unsigned long long)sim.trades,
-		   (unsigned long long)sim.heartbeats_received);
+		   (unsigned long long)sim.heartbeats_received,
+		   (unsigned long long)sim.rest_requests,
+		   (unsigned long long)sim.cuts);
 }
 
 static void
-get_trades(struct request *r)
+get_trades(struct http_request *r)
 {
-	char value[64], *end;
+	char name[64];
 	int wanted[GEN_MAX_PRODUCTS];
 	int count = 0, product, only = -1;
-	long rounds, round;
+	long long rounds, round;
 
-	if (!query_arg(r, "n", value, sizeof(value))) {
-		snprintf(value, sizeof(value), "1");
-	}
-	errno = 0;
-	rounds = strtol(value, &end, 10);
-	if (errno || end == value || *end || rounds < 0 ||
-	    rounds > MAX_TRADES_PER_PRODUCT) {
-		fail(r, HTTP_STATUS_BAD_REQUEST, "n must be 0..100000");
+	if (!int_arg(r, "n", 1, 0, MAX_TRADES_PER_PRODUCT, &rounds))
 		return;
-	}
-	if (query_arg(r, "product", value, sizeof(value))) {
-		only = gen_find(sim.gen, value);
+	if (http_arg(r, "product", name, sizeof(name))) {
+		only = gen_find(sim.gen, name);
 		if (only < 0) {
 			buf_puts(&r->body, "{\"trades\":0}");
 			return;
 		}
 	}
+	/* Every product some connection ever subscribed to, open or not. */
 	for (product = 0; product < gen_count(sim.gen); product++)
-		if ((only < 0 || product == only) &&
-		    conn_product_wanted(product))
+		if ((only < 0 || product == only) && tape_trading(product))
 			wanted[count++] = product;
 	for (round = 0; round < rounds; round++)
 		for (product = 0; product < count; product++)
 			tape_trade(wanted[product]);
-	buf_printf(&r->body, "{\"trades\":%ld}", rounds * count);
+	buf_printf(&r->body, "{\"trades\":%lld}", rounds * count);
 }
 
 static void
-get_drop(struct request *r)
+get_drop(struct http_request *r)
 {
 	buf_printf(&r->body, "{\"dropped\":%d}", conn_drop_all());
 }
 
 static void
-get_silence(struct request *r)
+get_silence(struct http_request *r)
 {
 	bool on;
 
@@ -125,7 +122,7 @@ get_silence(struct request *r)
 }
 
 static void
-get_inject(struct request *r)
+get_inject(struct http_request *r)
 {
 	char path[PATH_MAX];
 	struct line *lines;
@@ -133,13 +130,13 @@ get_inject(struct request *r)
 	size_t count, i;
 	int receivers = 0;
 
-	if (!query_arg(r, "file", path, sizeof(path))) {
-		fail(r, HTTP_STATUS_BAD_REQUEST, "file is required");
+	if (!http_arg(r, "file", path, sizeof(path))) {
+		fail(r, "file is required");
 		return;
 	}
 	lines = lines_read(path, &count);
 	if (!lines) {
-		fail(r, HTTP_STATUS_BAD_REQUEST, strerror(errno));
+		fail(r, strerror(errno));
 		return;
 	}
 	for (c = conn_first(); c; c = c->next) {
@@ -155,7 +152,7 @@ get_inject(struct request *r)
 }
 
 static void
-get_request_reconnect(struct request *r)
+get_request_reconnect(struct http_request *r)
 {
 	static const char frame[] =
 		"{\"event\":\"bts:request_reconnect\",\"channel\":\"\","
@@ -173,7 +170,7 @@ get_request_reconnect(struct request *r)
 }
 
 static void
-get_heartbeat_replies(struct request *r)
+get_heartbeat_replies(struct http_request *r)
 {
 	bool on;
 
@@ -184,9 +181,76 @@ get_heartbeat_replies(struct request *r)
 		   on ? "true" : "false");
 }
 
+static void
+get_rest_fail(struct http_request *r)
+{
+	long long n;
+
+	if (!int_arg(r, "n", 1, 0, 1000000000, &n))
+		return;
+	sim.rest_fail = (uint64_t)n;
+	buf_printf(&r->body, "{\"rest_fail\":%lld}", n);
+}
+
+static void
+get_chaos(struct http_request *r)
+{
+	long long ms, seed;
+
+	if (!int_arg(r, "ms", 0, 0, 3600000, &ms) ||
+	    !int_arg(r, "seed", sim.opts.seed, 0, INT64_MAX, &seed))
+		return;
+	fault_chaos((uint64_t)ms, (uint64_t)seed);
+	buf_printf(&r->body, "{\"chaos_ms\":%lld,\"seed\":%lld}", ms, seed);
+}
+
+static void
+get_duplicate(struct http_request *r)
+{
+	long long n;
+
+	if (!int_arg(r, "n", 1, 0, 1000000000, &n))
+		return;
+	tape_duplicate((long)n);
+	buf_printf(&r->body, "{\"duplicate\":%lld}", n);
+}
+
+static void
+get_swap(struct http_request *r)
+{
+	char name[64];
+	int product;
+
+	if (!http_arg(r, "product", name, sizeof(name))) {
+		fail(r, "product is required");
+		return;
+	}
+	product = gen_find(sim.gen, name);
+	if (product < 0) {
+		http_error(r, HTTP_STATUS_NOT_FOUND, "error", "unknown product");
+		return;
+	}
+	tape_swap(product);
+	buf_puts(&r->body, "{\"swap\":");
+	buf_json_string(&r->body, gen_get(sim.gen, product)->name);
+	buf_puts(&r->body, "}");
+}
+
+static void
+get_skew(struct http_request *r)
+{
+	long long ms;
+
+	/* Ten years either way is plenty and keeps times positive. */
+	if (!int_arg(r, "ms", 0, -315360000000LL, 315360000000LL, &ms))
+		return;
+	sim.skew_ms = ms;
+	buf_printf(&r->body, "{\"skew_ms\":%lld}", ms);
+}
+
 static const struct route {
 	const char *path;
-	void (*handle)(struct request *r);
+	void (*handle)(struct http_request *r);
 	bool bitstamp_only;
 } routes[] = {
 	{ "/control/stats", get_stats, false },
@@ -196,81 +260,26 @@ static const struct route {
 	{ "/control/inject", get_inject, false },
 	{ "/control/request_reconnect", get_request_reconnect, true },
 	{ "/control/heartbeat_replies", get_heartbeat_replies, true },
+	{ "/control/rest_fail", get_rest_fail, false },
+	{ "/control/chaos", get_chaos, false },
+	{ "/control/duplicate", get_duplicate, false },
+	{ "/control/swap", get_swap, false },
+	{ "/control/skew", get_skew, false },
 };
 
-/* Runs the route and queues the answer; returns -1 to close. */
-static int
-on_http(struct lws *wsi, struct session *s, const char *path)
+bool
+control_route(struct http_request *r, const char *path)
 {
-	unsigned char headers[LWS_PRE + 512];
-	unsigned char *start = headers + LWS_PRE, *p = start;
-	unsigned char *end = headers + sizeof(headers) - 1;
-	struct request r = { .wsi = wsi, .status = HTTP_STATUS_OK };
-	size_t i, len;
-	char *body;
+	size_t i;
 
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		if (strcmp(path, routes[i].path))
 			continue;
 		if (routes[i].bitstamp_only &&
 		    !sim.exchange->bitstamp_controls)
-			break;
-		routes[i].handle(&r);
-		break;
+			return false;
+		routes[i].handle(r);
+		return true;
 	}
-	if (i == sizeof(routes) / sizeof(routes[0]) || !r.body.data)
-		fail(&r, HTTP_STATUS_NOT_FOUND, "not found");
-
-	body = buf_steal(&r.body, &len);
-	free(s->reply);
-	s->reply = xmalloc(LWS_PRE + len);
-	memcpy(s->reply + LWS_PRE, body, len);
-	s->reply_len = len;
-	free(body);
-
-	if (lws_add_http_common_headers(wsi, r.status, "application/json",
-					len, &p, end) ||
-	    lws_finalize_write_http_header(wsi, start, &p, end))
-		return -1;
-	lws_callback_on_writable(wsi);
-	return 0;
-}
-
-static int
-on_http_writeable(struct lws *wsi, struct session *s)
-{
-	int n;
-
-	if (!s->reply)
-		return 0;
-	n = lws_write(wsi, (unsigned char *)s->reply + LWS_PRE, s->reply_len,
-		      LWS_WRITE_HTTP_FINAL);
-	free(s->reply);
-	s->reply = NULL;
-	if (n < 0)
-		return -1;
-	/* Keep-alive: wait for the next request, or close if lws says so. */
-	return lws_http_transaction_completed(wsi) ? -1 : 0;
-}
-
-int
-control_callback(struct lws *wsi, enum lws_callback_reasons reason,
-		 struct session *s, void *in, size_t len)
-{
-	(void)len;
-	switch (reason) {
-	case LWS_CALLBACK_HTTP:
-		return on_http(wsi, s, in ? (const char *)in : "");
-	case LWS_CALLBACK_HTTP_WRITEABLE:
-		return on_http_writeable(wsi, s);
-	case LWS_CALLBACK_CLOSED_HTTP:
-	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-		if (s) {
-			free(s->reply);
-			s->reply = NULL;
-		}
-		return 0;
-	default:
-		return 0;
-	}
+	return false;
 }

@@ -12,7 +12,9 @@
 #include <cjson/cJSON.h>
 
 #include "conn.h"
-#include "control.h"
+#include "fault.h"
+#include "history.h"
+#include "http.h"
 #include "tape.h"
 #include "sim.h"
 
@@ -69,7 +71,13 @@ usage(FILE *out)
 		"Control (HTTP GET on the same port): /control/stats,\n"
 		"/control/trades?n=K[&product=P], /control/drop,\n"
 		"/control/silence?on=1|0, /control/inject?file=PATH,\n"
-		"/control/request_reconnect, /control/heartbeat_replies?on=0|1\n");
+		"/control/request_reconnect, /control/heartbeat_replies?on=0|1,\n"
+		"/control/rest_fail?n=N, /control/chaos?ms=M[&seed=S],\n"
+		"/control/duplicate?n=K, /control/swap?product=P,\n"
+		"/control/skew?ms=S\n\n"
+		"REST (same port): Coinbase GET /products/P/trades"
+		"[?limit=N][&after=ID],\n"
+		"Bitstamp GET /api/v2/transactions/PAIR/[?time=minute|hour|day]\n");
 }
 
 /* Sets one option from its text; returns an error message or NULL. */
@@ -172,7 +180,7 @@ on_lws_event(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-		return control_callback(wsi, reason, user, in, len);
+		return http_callback(wsi, reason, user, in, len);
 	case LWS_CALLBACK_ESTABLISHED:
 	case LWS_CALLBACK_RECEIVE:
 	case LWS_CALLBACK_SERVER_WRITEABLE:
@@ -267,8 +275,7 @@ main(int argc, char **argv)
 	sim.gen = gen_new((uint64_t)sim.opts.seed);
 	for (i = 0; i < sizeof(default_products) / sizeof(*default_products);
 	     i++)
-		gen_product(sim.gen, default_products[i][0],
-			    default_products[i][1], util_now_us());
+		tape_product(default_products[i][0], default_products[i][1]);
 
 	uv_loop_init(&loop);
 	sim.loop = &loop;
@@ -297,7 +304,7 @@ main(int argc, char **argv)
 			sim.opts.addr);
 		status = 1;
 	} else if ((err = sim.exchange->start(&loop)) ||
-		   (err = tape_start(&loop))) {
+		   (err = tape_start(&loop)) || (err = fault_start(&loop))) {
 		fprintf(stderr, "exchange-sim: timers: %s\n", uv_strerror(err));
 		status = 1;
 	} else {
@@ -311,6 +318,7 @@ main(int argc, char **argv)
 	 * loop, so destroy the context first, close our own handles, then run
 	 * the loop until everything is closed before closing the loop.
 	 */
+	fault_stop();
 	tape_stop();
 	sim.exchange->stop();
 	lws_context_destroy(sim.lws);
@@ -320,6 +328,7 @@ main(int argc, char **argv)
 	if (uv_loop_close(&loop))
 		fprintf(stderr, "exchange-sim: loop still had handles open\n");
 
+	history_free();
 	gen_free(sim.gen);
 	lines_free(sim.replay, sim.replay_count);
 	if (sim.log)

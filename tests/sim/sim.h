@@ -21,6 +21,7 @@
 #include "util.h"
 
 struct conn;
+struct http_request;
 
 struct exchange {
 	const char *name;
@@ -37,6 +38,16 @@ struct exchange {
 	void (*stop)(void);
 	/* Whether the Bitstamp-only control endpoints apply. */
 	bool bitstamp_controls;
+	/* Paths under this prefix are REST requests ("/products/"). */
+	const char *rest_prefix;
+	/*
+	 * Answers a REST request; path is what follows rest_prefix (query
+	 * string excluded). Unknown paths get the exchange's 404.
+	 */
+	void (*rest)(struct http_request *r, const char *path);
+	/* Sets an error answer in the exchange's own JSON shape. */
+	void (*rest_error)(struct http_request *r, unsigned int status,
+			   const char *message);
 };
 
 extern const struct exchange exchange_coinbase;
@@ -69,6 +80,10 @@ struct sim {
 	uint64_t subscribes;	/* subscribe messages received */
 	uint64_t trades;	/* trades generated */
 	uint64_t heartbeats_received;	/* bts:heartbeat requests */
+	uint64_t rest_requests;	/* REST requests answered, failed included */
+	uint64_t rest_fail;	/* REST requests still to fail (503) */
+	uint64_t cuts;		/* connections cut by /control/chaos */
+	int64_t skew_ms;	/* /control/skew: added to trade times */
 };
 
 extern struct sim sim;

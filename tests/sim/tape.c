@@ -1,8 +1,10 @@
 #include "tape.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "conn.h"
+#include "history.h"
 #include "sim.h"
 
 /* Catching up after a stall must not flood clients. */
@@ -14,6 +16,17 @@ static uint64_t last_tick_ms;
 static double owed;		/* trades due but not yet made */
 
 static bool first_logged[GEN_MAX_PRODUCTS];
+static uint64_t trading[CONN_SET_WORDS];	/* ever subscribed */
+
+static long duplicates;		/* trades still to send twice */
+
+/* /control/swap: a product's next trade waits for the one after it. */
+static struct swap {
+	bool armed;		/* the next trade is to be held */
+	char *frame;		/* the held trade's frame, or NULL */
+	size_t len;
+	bool twice;		/* it was due to be duplicated */
+} swaps[GEN_MAX_PRODUCTS];
 
 static void
 log_frame(const char *frame, size_t len)
@@ -24,6 +37,29 @@ log_frame(const char *frame, size_t len)
 	fputc('\n', sim.log);
 	/* Tests read the log while we run. */
 	fflush(sim.log);
+}
+
+int
+tape_product(const char *base, const char *quote)
+{
+	int known = gen_count(sim.gen);
+	int product = gen_product(sim.gen, base, quote, util_now_us());
+
+	if (product >= known)
+		history_add(&gen_get(sim.gen, product)->last);
+	return product;
+}
+
+void
+tape_subscribed(int product)
+{
+	conn_set_put(trading, product, true);
+}
+
+bool
+tape_trading(int product)
+{
+	return conn_set_has(trading, product);
 }
 
 void
@@ -38,21 +74,63 @@ tape_log_first(int product, const char *frame, size_t len)
 }
 
 void
+tape_duplicate(long count)
+{
+	duplicates = count;
+}
+
+void
+tape_swap(int product)
+{
+	swaps[product].armed = true;
+}
+
+static void
+deliver(int product, const char *frame, size_t len, bool twice)
+{
+	struct conn *c;
+
+	for (c = conn_first(); c; c = c->next) {
+		if (!conn_set_has(c->trades, product))
+			continue;
+		conn_send(c, frame, len);
+		if (twice)
+			conn_send(c, frame, len);
+	}
+}
+
+void
 tape_trade(int product)
 {
+	struct swap *swap = &swaps[product];
 	struct gen_trade t;
-	struct conn *c;
+	bool twice = false;
 	char *frame;
 	size_t len;
 
-	gen_trade(sim.gen, product, util_now_us(), &t);
+	gen_trade(sim.gen, product, util_now_us() + sim.skew_ms * 1000, &t);
 	sim.trades++;
+	history_add(&t);
 	frame = sim.exchange->trade_frame(&t, &len);
 	log_frame(frame, len);
-	for (c = conn_first(); c; c = c->next)
-		if (conn_set_has(c->trades, product))
-			conn_send(c, frame, len);
+	if (duplicates > 0) {
+		duplicates--;
+		twice = true;
+	}
+	if (swap->armed) {
+		swap->armed = false;
+		swap->frame = frame;
+		swap->len = len;
+		swap->twice = twice;
+		return;
+	}
+	deliver(product, frame, len, twice);
 	free(frame);
+	if (swap->frame) {
+		deliver(product, swap->frame, swap->len, swap->twice);
+		free(swap->frame);
+		swap->frame = NULL;
+	}
 }
 
 /* Makes the trades due since the last tick, each on a random product. */
@@ -66,10 +144,10 @@ on_rate_tick(uv_timer_t *timer)
 	owed += sim.opts.rate * (double)(now - last_tick_ms) / 1000.0;
 	last_tick_ms = now;
 	for (product = 0; product < gen_count(sim.gen); product++)
-		if (conn_product_wanted(product))
+		if (tape_trading(product))
 			wanted[count++] = product;
 	if (!count) {
-		/* Nobody listens: the walk pauses rather than bursting later. */
+		/* Nothing trades yet: the walk waits rather than bursting. */
 		owed = 0;
 		return;
 	}
@@ -105,6 +183,12 @@ tape_start(uv_loop_t *loop)
 void
 tape_stop(void)
 {
+	int product;
+
+	for (product = 0; product < GEN_MAX_PRODUCTS; product++) {
+		free(swaps[product].frame);
+		swaps[product] = (struct swap){ 0 };
+	}
 	if (!rate_running)
 		return;
 	rate_running = false;
