@@ -359,10 +359,19 @@ bool feed_is_open(const struct feed *f)
     return f->open;
 }
 
-static void on_timer_closed(uv_handle_t *h)
+static void on_stale_timer_closed(uv_handle_t *h)
 {
-    /* The stale timer is closed last; its close frees the feed. */
     free(h->data);
+}
+
+/* libuv runs close callbacks newest first and reads each handle after the
+ * previous callback, so freeing the feed from one timer's callback while
+ * the other is still queued is a use after free (found by valgrind): the
+ * second close starts only when the first has finished. */
+static void on_retry_timer_closed(uv_handle_t *h)
+{
+    struct feed *f = h->data;
+    uv_close((uv_handle_t *)&f->stale_timer, on_stale_timer_closed);
 }
 
 void feed_free(struct feed *f)
@@ -370,6 +379,5 @@ void feed_free(struct feed *f)
     clear_queue(f);
     free(f->rx);
     f->rx = NULL;
-    uv_close((uv_handle_t *)&f->retry_timer, NULL);
-    uv_close((uv_handle_t *)&f->stale_timer, on_timer_closed);
+    uv_close((uv_handle_t *)&f->retry_timer, on_retry_timer_closed);
 }

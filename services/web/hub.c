@@ -494,6 +494,9 @@ size_t hub_clients(const struct hub *hub)
     return hub->nclients;
 }
 
+/* Closes run newest first and libuv reads each handle after the previous
+ * callback: freeing the hub while `flush` is still queued was a use after
+ * free (found by valgrind), so `sweep` closes only once `flush` has. */
 static void on_hub_closed(uv_handle_t *h)
 {
     struct hub *hub = h->data;
@@ -502,6 +505,12 @@ static void on_hub_closed(uv_handle_t *h)
     free(hub->products);
     free(hub->allowed_origins);
     free(hub);
+}
+
+static void on_flush_closed(uv_handle_t *h)
+{
+    struct hub *hub = h->data;
+    uv_close((uv_handle_t *)&hub->sweep, on_hub_closed);
 }
 
 void hub_close(struct hub *hub)
@@ -513,6 +522,5 @@ void hub_close(struct hub *hub)
         remove_client(c);
         h2o_websocket_close(ws);
     }
-    uv_close((uv_handle_t *)&hub->flush, NULL);
-    uv_close((uv_handle_t *)&hub->sweep, on_hub_closed);
+    uv_close((uv_handle_t *)&hub->flush, on_flush_closed);
 }
