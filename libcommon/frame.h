@@ -33,7 +33,8 @@ struct frame {
     char text[FRAME_TEXT_MAX];     /* FRAME_EXCHANGE_ERROR, escaped */
     struct trade trade;            /* FRAME_TRADE */
     /* FRAME_HEARTBEAT from exchanges that number trades per product
-     * (Coinbase): the product and its latest trade id, 0 when absent. */
+     * (Coinbase): the product and its latest trade id, 0 when absent.
+     * FRAME_SUBSCRIBED: the configured pair confirmed, "" for all of them. */
     char pair[TRADE_PAIR_MAX];
     uint64_t last_trade_id;
 };

@@ -138,6 +138,9 @@ static void on_frame(void *arg, const char *data, size_t len, int64_t received_u
         log_error("exchange reports an error: %s", fr.text);
         break;
     case FRAME_SUBSCRIBED:
+        /* A channel-less acknowledgement (Coinbase) covers every pair. */
+        if (fr.pair[0] || !fr.channel[0])
+            recovery_subscribed(in->recovery, fr.pair[0] ? fr.pair : NULL);
         log_info("subscription confirmed%s%s", fr.channel[0] ? ": " : "", fr.channel);
         ingest_set_live(in);
         break;

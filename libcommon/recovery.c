@@ -12,6 +12,10 @@
 #define PUMP_MS 100
 #define MAX_ATTEMPTS 4
 #define PAGE_MAX 1000
+/* A reconnect check asks REST only this long after the subscription was
+ * confirmed: every trade before that moment is then in the REST history,
+ * every trade after it comes live. */
+#define CHECK_AFTER_SUBSCRIBE_MS 1000
 
 static struct metric m_gaps = METRIC_COUNTER_INIT(
     "poeticoins_gaps_detected_total", "Gaps found in the feed (skipped ids, heartbeats, reconnects with missed trades)", NULL);
@@ -30,6 +34,7 @@ struct rproduct {
     const char *pair;
     enum rstate state;
     bool check;              /* a reconnect check is due */
+    uint64_t subscribed_at;  /* ms when the exchange confirmed it; 0: not yet */
     uint64_t from;           /* last published id when the gap began */
     uint64_t to;             /* first id not wanted (0: up to the newest) */
     uint64_t cursor;         /* next page: trades older than this (0: newest) */
@@ -37,7 +42,7 @@ struct rproduct {
     struct trade *fetched;
     size_t nfetched, capfetched;
     struct trade *held;
-    size_t nheld;
+    size_t nheld, capheld;
     unsigned attempts;
     uint64_t not_before;     /* ms: retry backoff */
     uint64_t reported_upto;  /* ids up to here are already reported as gaps */
@@ -122,6 +127,18 @@ static void start(struct recovery *r, struct rproduct *p, uint64_t from, uint64_
     }
 }
 
+/* Keeps a live trade back; the buffer grows on demand up to max_held. */
+static void hold(struct recovery *r, struct rproduct *p, const struct trade *t)
+{
+    if (p->nheld == p->capheld) {
+        p->capheld = p->capheld ? p->capheld * 2 : 16;
+        if (p->capheld > r->cfg.max_held)
+            p->capheld = r->cfg.max_held;
+        p->held = xrealloc(p->held, p->capheld * sizeof *p->held);
+    }
+    p->held[p->nheld++] = *t;
+}
+
 /* The live path: detects a gap before publishing. */
 static void accept_live(struct recovery *r, struct rproduct *p, const struct trade *t)
 {
@@ -141,13 +158,13 @@ static void accept_live(struct recovery *r, struct rproduct *p, const struct tra
             submit(r, t);
             return;
         }
-        p->held[p->nheld++] = *t;
+        hold(r, p, t);
         return;
     }
     if (r->ops.sequential && publisher_last_id(r->pub, t->pair, &last) && t->id > last + 1 &&
         t->id - 1 > p->reported_upto) {
         start(r, p, last > p->reported_upto ? last : p->reported_upto, t->id, false);
-        p->held[p->nheld++] = *t;
+        hold(r, p, t);
         return;
     }
     submit(r, t);
@@ -158,8 +175,8 @@ static void release(struct recovery *r, struct rproduct *p)
 {
     size_t n = p->nheld;
     struct trade *held = p->held;
-    p->held = xmalloc(r->cfg.max_held * sizeof *p->held);
-    p->nheld = 0;
+    p->held = NULL;
+    p->nheld = p->capheld = 0;
     for (size_t i = 0; i < n; i++)
         accept_live(r, p, &held[i]);
     free(held);
@@ -192,7 +209,10 @@ static void publish_fetched(struct recovery *r, struct rproduct *p)
         log_info("%s: %zu missed trades fetched and published", p->pair, published);
     if (r->ops.sequential && p->to && p->to > prev + 1 && p->to - 1 > p->reported_upto)
         report_gap(r, p, prev, p->to, "not returned by the REST API");
-    p->nfetched = 0;
+    /* Gaps are rare: give the memory back rather than keep the peak. */
+    free(p->fetched);
+    p->fetched = NULL;
+    p->nfetched = p->capfetched = 0;
 }
 
 static void finish(struct recovery *r, struct rproduct *p)
@@ -291,7 +311,8 @@ static void on_pump(uv_timer_t *t)
     for (size_t i = 0; i < r->nproducts && publisher_heads_known(r->pub); i++) {
         struct rproduct *p = &r->products[i];
         uint64_t last;
-        if (!p->check || p->state != IDLE)
+        if (!p->check || p->state != IDLE || !p->subscribed_at ||
+            now - p->subscribed_at < CHECK_AFTER_SUBSCRIBE_MS)
             continue;
         p->check = false;
         if (publisher_last_id(r->pub, p->pair, &last))
@@ -350,7 +371,6 @@ struct recovery *recovery_new(uv_loop_t *loop, struct rest *rest, struct publish
     r->products = xcalloc(r->nproducts, sizeof *r->products);
     for (size_t i = 0; i < r->nproducts; i++) {
         r->products[i].pair = cfg->pairs->names[i];
-        r->products[i].held = xmalloc(cfg->max_held * sizeof *r->products[i].held);
     }
     r->page = xmalloc(PAGE_MAX * sizeof *r->page);
     uv_timer_init(loop, &r->pump);
@@ -401,10 +421,19 @@ void recovery_heartbeat(struct recovery *r, const char *pair, uint64_t last_trad
 
 void recovery_connected(struct recovery *r)
 {
-    if (r->rest == NULL)
-        return;
+    for (size_t i = 0; i < r->nproducts; i++) {
+        r->products[i].subscribed_at = 0;
+        r->products[i].check = r->rest != NULL;
+    }
+}
+
+void recovery_subscribed(struct recovery *r, const char *pair)
+{
+    uint64_t now = loop_now_ms();
     for (size_t i = 0; i < r->nproducts; i++)
-        r->products[i].check = true;
+        if ((pair == NULL || strcmp(r->products[i].pair, pair) == 0) &&
+            !r->products[i].subscribed_at)
+            r->products[i].subscribed_at = now ? now : 1;
 }
 
 void recovery_flush(struct recovery *r)

@@ -62,8 +62,11 @@ struct recovery *recovery_new(uv_loop_t *loop, struct rest *rest, struct publish
 void recovery_trade(struct recovery *r, const struct trade *t);
 /* A heartbeat saying `pair`'s latest trade id is last_trade_id. */
 void recovery_heartbeat(struct recovery *r, const char *pair, uint64_t last_trade_id);
-/* The feed (re)connected: check every product against the REST API. */
+/* The feed (re)connected: check every product against the REST API, each
+ * once its subscription is confirmed (recovery_subscribed). */
 void recovery_connected(struct recovery *r);
+/* The exchange confirmed the subscription of `pair` (NULL: of every pair). */
+void recovery_subscribed(struct recovery *r, const char *pair);
 /* Releases every held trade (shutdown). */
 void recovery_flush(struct recovery *r);
 void recovery_free(struct recovery *r);

@@ -115,8 +115,12 @@ void bitstamp_parse(const char *data, size_t len, int64_t received_us,
         out->kind = out->error ? FRAME_BAD_FIELD : FRAME_TRADE;
     } else if (strcmp(event, "bts:subscription_succeeded") == 0) {
         out->kind = FRAME_SUBSCRIBED;
-        if (channel)
+        if (channel) {
             log_escape(channel, strlen(channel), out->channel, sizeof out->channel);
+            const char *pair = pair_for_channel(channel, pairs);
+            if (pair)
+                snprintf(out->pair, sizeof out->pair, "%s", pair);
+        }
     } else if (strcmp(event, "bts:heartbeat") == 0) {
         out->kind = FRAME_HEARTBEAT;
     } else if (strcmp(event, "bts:request_reconnect") == 0) {
