@@ -168,7 +168,7 @@ static void test_wrong_ca_is_refused(void **state)
 
 static void test_redis_restart_loses_nothing(void **state)
 {
-    struct redis_server r2;
+    struct redis_server r2 = { 0 };
     redis_start(&r2, 0, true);
     rc = redis_connect_port(r2.port);
     struct sim s;

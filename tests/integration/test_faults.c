@@ -176,7 +176,7 @@ static void test_redis_restart_mid_stream(void **state)
 {
     struct sim s;
     struct svc v;
-    struct redis_server own;
+    struct redis_server own = { 0 };
     redis_start(&own, 0, true);
     redis_port = own.port;
     redisContext *shared = rc;

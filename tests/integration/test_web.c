@@ -326,7 +326,7 @@ static void test_slow_client_closed_others_unaffected(void **state)
 
 static void test_redis_restart_browsers_stay(void **state)
 {
-    struct redis_server r2;
+    struct redis_server r2 = { 0 };
     redis_start(&r2, 0, false);
     redisContext *c2 = redis_connect_port(r2.port);
     freeReplyObject(redis_must(c2, "HSET exchange:coinbase products BTC-USD"));
