@@ -45,7 +45,6 @@ include services/web/build.mk
 include tests/build.mk
 include tests/fuzz/build.mk
 include tests/lint.mk
-include tests/lint.mk
 
 programs: $(PROGRAMS)
 
