@@ -26,7 +26,13 @@ test: test-programs
 sanitize:
 	@$(MAKE) --no-print-directory SANITIZE=1 BUILD=build/asan BIN=build/asan/bin test
 
-.PHONY: test test-programs sanitize
+# The unit tests under valgrind and the integration tests with the services
+# under valgrind (tests/valgrind.sh); -O1 keeps valgrind's reports exact.
+valgrind:
+	@$(MAKE) --no-print-directory OPT="-O1 -g" BUILD=build/vg BIN=build/vg/bin test-programs
+	@BIN=build/vg/bin BUILD=build/vg tests/valgrind.sh
+
+.PHONY: test test-programs sanitize valgrind
 
 # Tools used by make soak.
 $(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(COMMON_LIB)

@@ -13,6 +13,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* Every deadline is multiplied by this: 1, or 10 when VALGRIND is set
+ * (tests/valgrind.sh), where the services run under valgrind and are slower. */
+int harness_time_scale(void);
+
 /* Polling: true when cond became true before the deadline. */
 typedef bool (*harness_cond)(void *arg);
 bool wait_for(harness_cond cond, void *arg, int timeout_ms);
@@ -35,7 +39,10 @@ void harness_kill_since(int mark);
 int harness_free_port(void);
 
 /* Processes. env entries ("NAME=value") are added to the current
- * environment; output (stdout and stderr) goes to log_path. */
+ * environment; output (stdout and stderr) goes to log_path. With VALGRIND set,
+ * the services (programs under $BIN but the simulator) run under valgrind, which writes
+ * its report to $VALGRIND_LOGS/<program>-<pid>.log and makes the program
+ * exit with 99 when it found errors or definite leaks. */
 pid_t proc_start(const char *log_path, const char *const argv[], const char *const env[]);
 /* Sends sig and waits up to timeout_ms; returns the exit status, 128+signal
  * when killed by one, or -1 when it did not exit in time (then SIGKILLs it). */

@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include "ws_client.h"
 
+#include "harness.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -80,7 +82,7 @@ int ws_connect_headers(struct ws_client *c, int port, const char *path, int rcvb
         return -1;
     if (write_all(c->fd, req, (size_t)n) != 0)
         return -1;
-    uint64_t deadline = now_ms() + 5000;
+    uint64_t deadline = now_ms() + 5000 * (uint64_t)harness_time_scale();
     char *end;
     while ((end = c->len ? memmem(c->buf, c->len, "\r\n\r\n", 4) : NULL) == NULL)
         if (fill(c, deadline) <= 0)
@@ -129,7 +131,7 @@ int ws_send_text(struct ws_client *c, const char *text)
 
 int ws_recv(struct ws_client *c, int timeout_ms, char **out, size_t *len, int *close_code)
 {
-    uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
+    uint64_t deadline = now_ms() + (uint64_t)timeout_ms * (uint64_t)harness_time_scale();
     for (;;) {
         if (c->len >= 2) {
             const unsigned char *b = (const unsigned char *)c->buf;
