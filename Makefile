@@ -4,6 +4,7 @@
 #   make sanitize   the same tests built with ASan + UBSan
 #   make run        start redis-server and the services (scripts/run.sh)
 #   make demo       the same against the built-in exchange simulator
+#   make bench      benchmarks (not a test): table on stdout, JSON in build/bench/
 
 BUILD ?= build
 BIN   ?= bin
@@ -45,6 +46,7 @@ include services/web/build.mk
 include tests/build.mk
 include tests/fuzz/build.mk
 include tests/lint.mk
+include tests/bench/build.mk
 
 programs: $(PROGRAMS)
 
@@ -77,3 +79,9 @@ soak: programs $(BUILD)/tests/tools/trade_audit
 	@BUILD=$(BUILD) BIN=$(BIN) scripts/soak.sh
 
 .PHONY: soak
+
+# Benchmarks (scripts/bench.sh; never part of make test or CI).
+bench: programs $(BENCH_BIN)
+	@BUILD=$(BUILD) BIN=$(BIN) scripts/bench.sh
+
+.PHONY: bench
