@@ -42,6 +42,7 @@ struct feed {
     bool attempt;    /* an attempt is under way (wsi may still be NULL) */
     bool open;       /* handshake done */
     bool stopping;
+    bool paused;     /* reading held back: Redis is behind (publisher) */
     char close_reason[128];
     uv_timer_t retry_timer;
     uv_timer_t stale_timer;
@@ -148,6 +149,8 @@ static int on_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
         f->open = true;
         f->last_rx_ms = loop_now_ms();
         m_connected.value = 1;
+        if (f->paused)
+            lws_rx_flow_control(wsi, 0);
         backoff_connected(&f->backoff, loop_now_ms());
         log_info("connected to %s://%s:%d%s", f->cfg.url.tls ? "wss" : "ws", f->cfg.url.host,
                  f->cfg.url.port, f->cfg.url.path);
@@ -241,8 +244,8 @@ static void connect_now(uv_timer_t *t)
 static void on_stale_check(uv_timer_t *t)
 {
     struct feed *f = t->data;
-    if (!f->open || f->close_reason[0])
-        return;
+    if (!f->open || f->close_reason[0] || f->paused)
+        return; /* a paused feed is silent because we stopped reading */
     uint64_t silent = loop_now_ms() - f->last_rx_ms;
     if (silent >= f->cfg.stale_ms) {
         char why[96];
@@ -352,6 +355,17 @@ void feed_stop(struct feed *f)
         f->attempt = false;
         f->ops.on_close(f->arg, false);
     }
+}
+
+void feed_pause(struct feed *f, bool pause)
+{
+    if (f->paused == pause)
+        return;
+    f->paused = pause;
+    if (!pause)
+        f->last_rx_ms = loop_now_ms();
+    if (f->open && f->wsi)
+        lws_rx_flow_control(f->wsi, pause ? 0 : 1);
 }
 
 bool feed_is_open(const struct feed *f)

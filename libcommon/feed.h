@@ -50,6 +50,9 @@ void feed_send(struct feed *f, const char *text, size_t len);
 void feed_reconnect(struct feed *f, const char *why);
 /* Closes for good; on_close(arg, false) follows. */
 void feed_stop(struct feed *f);
+/* Stops (pause) or resumes reading the exchange, for backpressure; kept
+ * across reconnects. The stale timer does not count a paused stretch. */
+void feed_pause(struct feed *f, bool pause);
 bool feed_is_open(const struct feed *f);
 /* Frees the feed; call after the lws context is destroyed. */
 void feed_free(struct feed *f);

@@ -160,6 +160,12 @@ static void on_frame(void *arg, const char *data, size_t len, int64_t received_u
         in->ex->on_frame(in, &fr);
 }
 
+static void on_backpressure(void *arg, bool pause)
+{
+    struct ingest *in = arg;
+    feed_pause(in->feed, pause);
+}
+
 static void on_open(void *arg)
 {
     struct ingest *in = arg;
@@ -337,8 +343,8 @@ int ingest_main(int argc, char **argv, const struct exchange_def *ex)
     static const struct redis_conn_ops redis_ops = {on_redis_ready, on_redis_down};
     in.redis = redis_conn_new(in.loop, &c->redis, &redis_ops, &in);
     in.status = status_new(in.loop, in.redis, ex->name, products);
-    in.publisher =
-        publisher_new(in.redis, in.status, ex->name, &c->pairs, c->history_len, c->queue_len);
+    in.publisher = publisher_new(in.loop, in.redis, in.status, ex->name, &c->pairs,
+                                 c->history_len, c->queue_len);
     if (c->max_backfill > 0) {
         in.rest = rest_new(in.ctx, &c->rest_url, c->ca_file);
         if (in.rest == NULL)
@@ -358,6 +364,7 @@ int ingest_main(int argc, char **argv, const struct exchange_def *ex)
     in.feed = feed_new(in.ctx, in.loop, &fc, &feed_ops, &in);
     if (in.feed == NULL)
         return 1;
+    publisher_set_backpressure(in.publisher, on_backpressure, &in);
     uv_timer_init(in.loop, &in.tick);
     uv_timer_init(in.loop, &in.shutdown_timer);
     in.tick.data = &in;

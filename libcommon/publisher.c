@@ -12,6 +12,11 @@
 /* Commands in flight are bounded so that a long outage's backlog goes out in
  * slices rather than one huge write buffer. */
 #define MAX_INFLIGHT 512
+/* Entries per transaction: under load, what one loop iteration read. */
+#define BATCH_MAX 64
+
+/* One formatted command: 3 + BATCH_MAX arguments of up to TRADE_JSON_MAX. */
+static char p_scratch[(2 + BATCH_MAX) * (TRADE_JSON_MAX + 32) + 64];
 
 static struct metric m_published = METRIC_COUNTER_INIT(
     "poeticoins_trades_published_total", "Trades written to Redis (list and channel)", NULL);
@@ -40,6 +45,7 @@ struct entry {
     uint16_t product;
     uint16_t len;
     bool gap;           /* a gap event, not a trade: PUBLISH only */
+    uint16_t batch;     /* entries in the transaction this one starts, once sent */
     char traded_at[TRADE_TIME_LEN + 1];
     char json[TRADE_JSON_MAX];
 };
@@ -51,7 +57,7 @@ struct publisher {
     char trim_end[24];
     struct product *products;
     size_t nproducts;
-    struct entry *ring;
+    struct entry **ring;  /* cap slots, NULL when free */
     uint64_t cap;
     /* Monotonic positions; ring index = pos % cap.
      * head: oldest unconfirmed; sent: next to send; tail: next free. */
@@ -62,11 +68,31 @@ struct publisher {
     uint64_t generation;  /* bumped on every connect, to ignore stale replies */
     void (*on_empty)(void *arg);
     void *empty_arg;
+    uv_check_t check;
+    /* Backpressure: while Redis is connected but behind, the feed pauses
+     * at `high` queued entries and resumes at `low`. */
+    uint64_t high, low;
+    bool paused;
+    void (*on_pause)(void *arg, bool pause);
+    void *pause_arg;
 };
 
 static struct entry *at(struct publisher *p, uint64_t pos)
 {
-    return &p->ring[pos % p->cap];
+    return p->ring[pos % p->cap];
+}
+
+static struct entry *entry_new(struct publisher *p, uint64_t pos, size_t json_len)
+{
+    struct entry *e = xmalloc(sizeof *e + json_len + 1);
+    p->ring[pos % p->cap] = e;
+    return e;
+}
+
+static void entry_free(struct publisher *p, uint64_t pos)
+{
+    free(p->ring[pos % p->cap]);
+    p->ring[pos % p->cap] = NULL;
 }
 
 static void update_gauge(struct publisher *p)
@@ -83,7 +109,55 @@ static void check_empty(struct publisher *p)
     }
 }
 
-static void flush(struct publisher *p);
+static void resume_if_room(struct publisher *p)
+{
+    if (p->paused && p->tail - p->head <= p->low) {
+        p->paused = false;
+        p->on_pause(p->pause_arg, false);
+    }
+}
+
+
+/* Whether the element for entry i of a batch reply went through: its
+ * product's LPUSH and LTRIM (trades) and its PUBLISH. The reply's layout is
+ * send_batch()'s: per product in order of first appearance, LPUSH and LTRIM;
+ * then one PUBLISH per entry. */
+static const char *batch_error(struct publisher *p, uint64_t first, size_t n, size_t i,
+                               const redisReply *reply)
+{
+    if (reply->type == REDIS_REPLY_ERROR)
+        return reply->str;
+    if (reply->type != REDIS_REPLY_ARRAY)
+        return "transaction aborted";
+    size_t groups = 0, mine = SIZE_MAX;
+    struct entry *e = at(p, first + i);
+    for (size_t j = 0; j < n; j++) {
+        struct entry *f = at(p, first + j);
+        if (f->gap)
+            continue;
+        bool seen = false;
+        for (size_t k = 0; k < j && !seen; k++) {
+            struct entry *g = at(p, first + k);
+            seen = !g->gap && g->product == f->product;
+        }
+        if (seen)
+            continue;
+        if (!e->gap && f->product == e->product)
+            mine = groups;
+        groups++;
+    }
+    if (reply->elements != 2 * groups + n)
+        return "a command in the transaction failed";
+    const redisReply *parts[3] = { reply->element[2 * groups + i], NULL, NULL };
+    if (mine != SIZE_MAX) {
+        parts[1] = reply->element[2 * mine];
+        parts[2] = reply->element[2 * mine + 1];
+    }
+    for (int k = 0; k < 3; k++)
+        if (parts[k] && parts[k]->type == REDIS_REPLY_ERROR)
+            return parts[k]->str;
+    return NULL;
+}
 
 static void on_exec(redisAsyncContext *ac, void *r, void *privdata)
 {
@@ -91,57 +165,114 @@ static void on_exec(redisAsyncContext *ac, void *r, void *privdata)
     redisReply *reply = r;
     if (reply == NULL)
         return; /* connection lost: publisher_redis_down() rewinds */
-    struct entry *e = at(p, p->head);
-    bool ok = reply->type == REDIS_REPLY_ARRAY && reply->elements == (e->gap ? 1 : 3);
-    for (size_t i = 0; ok && i < reply->elements; i++)
-        ok = reply->element[i]->type != REDIS_REPLY_ERROR;
-    if (ok && !e->gap) {
-        m_published.value++;
-        status_trade_published(p->status, e->traded_at);
-    } else if (!ok) {
+    uint64_t first = p->head;
+    size_t n = at(p, first)->batch;
+    bool all_ok = reply->type == REDIS_REPLY_ARRAY;
+    for (size_t k = 0; all_ok && k < reply->elements; k++)
+        all_ok = reply->element[k]->type != REDIS_REPLY_ERROR;
+    for (size_t i = 0; i < n; i++) {
+        struct entry *e = at(p, first + i);
         /* Retrying cannot help (e.g. WRONGTYPE: the key holds something
          * else); blocking the queue behind it would lose everything after. */
-        const char *why = reply->type == REDIS_REPLY_ERROR ? reply->str
-                          : reply->type == REDIS_REPLY_ARRAY
-                              ? "a command in the transaction failed"
-                              : "transaction aborted";
-        for (size_t i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements; i++)
-            if (reply->element[i]->type == REDIS_REPLY_ERROR)
-                why = reply->element[i]->str;
-        m_redis_errors.value++;
-        log_error("redis refused trade %s %s: %s; skipped", p->products[e->product].pair,
-                  e->json, why);
+        const char *why = all_ok ? NULL : batch_error(p, first, n, i, reply);
+        if (why == NULL && !e->gap) {
+            m_published.value++;
+            status_trade_published(p->status, e->traded_at);
+        } else if (why) {
+            m_redis_errors.value++;
+            log_error("redis refused trade %s %s: %s; skipped", p->products[e->product].pair,
+                      e->json, why);
+        }
     }
-    p->head++;
+    p->head += n;
     update_gauge(p);
-    flush(p);
+    resume_if_room(p);
     check_empty(p);
 }
 
-static void send_entry(struct publisher *p, redisAsyncContext *ac, struct entry *e)
+/* Appends one command in RESP to the hiredis output buffer, with its reply
+ * callback; formatting it here skips hiredis's generic sds formatting. */
+/* Writes "<c><n>\r\n" at out; returns its length. */
+static size_t resp_len(char *out, char c, size_t n)
 {
-    struct product *pr = &p->products[e->product];
-    if (e->gap) {
-        const char *multi[] = { "MULTI" }, *exec[] = { "EXEC" };
-        const char *pub[] = { "PUBLISH", pr->gap_channel, e->json };
-        size_t pub_len[] = { 7, strlen(pr->gap_channel), e->len };
-        redisAsyncCommandArgv(ac, NULL, NULL, 1, multi, NULL);
-        redisAsyncCommandArgv(ac, NULL, NULL, 3, pub, pub_len);
-        redisAsyncCommandArgv(ac, on_exec, p, 1, exec, NULL);
-        return;
+    char digits[24];
+    size_t d = 0, o = 0;
+    do {
+        digits[d++] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    out[o++] = c;
+    while (d)
+        out[o++] = digits[--d];
+    out[o++] = '\r';
+    out[o++] = '\n';
+    return o;
+}
+
+/* Appends one command in RESP to the hiredis output buffer, with its reply
+ * callback; formatting it here skips hiredis's generic sds formatting. */
+static void command(redisAsyncContext *ac, redisCallbackFn *fn, void *privdata, int argc,
+                    const char **argv, const size_t *lens)
+{
+    char *buf = p_scratch;
+    size_t o = resp_len(buf, '*', (size_t)argc);
+    for (int i = 0; i < argc; i++) {
+        o += resp_len(buf + o, '$', lens[i]);
+        memcpy(buf + o, argv[i], lens[i]);
+        o += lens[i];
+        buf[o++] = '\r';
+        buf[o++] = '\n';
     }
-    const char *multi[] = { "MULTI" };
-    const char *lpush[] = { "LPUSH", pr->list_key, e->json };
-    size_t lpush_len[] = { 5, strlen(pr->list_key), e->len };
-    const char *ltrim[] = { "LTRIM", pr->list_key, "0", p->trim_end };
-    const char *pub[] = { "PUBLISH", pr->channel, e->json };
-    size_t pub_len[] = { 7, strlen(pr->channel), e->len };
-    const char *exec[] = { "EXEC" };
-    redisAsyncCommandArgv(ac, NULL, NULL, 1, multi, NULL);
-    redisAsyncCommandArgv(ac, NULL, NULL, 3, lpush, lpush_len);
-    redisAsyncCommandArgv(ac, NULL, NULL, 4, ltrim, NULL);
-    redisAsyncCommandArgv(ac, NULL, NULL, 3, pub, pub_len);
-    redisAsyncCommandArgv(ac, on_exec, p, 1, exec, NULL);
+    redisAsyncFormattedCommand(ac, fn, privdata, buf, o);
+}
+
+/* Sends entries [first, first + n) as one transaction:
+ *   MULTI; per product: LPUSH <list> <json>...; LTRIM <list> 0 <trim_end>;
+ *   per entry, in queue order: PUBLISH <channel> <json>; EXEC
+ * Every list is updated before any PUBLISH, and Redis applies all or none,
+ * so the guarantees of one trade per transaction hold for each trade.
+ * LPUSH with several values pushes them left in turn: newest first. */
+static void send_batch(struct publisher *p, redisAsyncContext *ac, uint64_t first, size_t n)
+{
+    static const char *multi[] = { "MULTI" }, *exec[] = { "EXEC" };
+    static const size_t one5[] = { 5 }, one4[] = { 4 };
+    const char *argv[2 + BATCH_MAX];
+    size_t lens[2 + BATCH_MAX];
+    bool done[BATCH_MAX] = { false };
+    at(p, first)->batch = (uint16_t)n;
+    command(ac, NULL, NULL, 1, multi, one5);
+    for (size_t i = 0; i < n; i++) {
+        struct entry *e = at(p, first + i);
+        if (e->gap || done[i])
+            continue;
+        struct product *pr = &p->products[e->product];
+        int argc = 0;
+        argv[argc] = "LPUSH";
+        lens[argc++] = 5;
+        argv[argc] = pr->list_key;
+        lens[argc++] = strlen(pr->list_key);
+        for (size_t j = i; j < n; j++) {
+            struct entry *f = at(p, first + j);
+            if (!f->gap && f->product == e->product) {
+                done[j] = true;
+                argv[argc] = f->json;
+                lens[argc++] = f->len;
+            }
+        }
+        command(ac, NULL, NULL, argc, argv, lens);
+        const char *ltrim[] = { "LTRIM", pr->list_key, "0", p->trim_end };
+        size_t ltrim_len[] = { 5, strlen(pr->list_key), 1, strlen(p->trim_end) };
+        command(ac, NULL, NULL, 4, ltrim, ltrim_len);
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct entry *e = at(p, first + i);
+        struct product *pr = &p->products[e->product];
+        const char *channel = e->gap ? pr->gap_channel : pr->channel;
+        const char *pub[] = { "PUBLISH", channel, e->json };
+        size_t pub_len[] = { 7, strlen(channel), e->len };
+        command(ac, NULL, NULL, 3, pub, pub_len);
+    }
+    command(ac, on_exec, p, 1, exec, one4);
 }
 
 static void flush(struct publisher *p)
@@ -149,8 +280,23 @@ static void flush(struct publisher *p)
     redisAsyncContext *ac = redis_conn_ctx(p->rc);
     if (ac == NULL || !p->loaded)
         return;
-    while (p->sent < p->tail && p->sent - p->head < MAX_INFLIGHT)
-        send_entry(p, ac, at(p, p->sent++));
+    while (p->sent < p->tail && p->sent - p->head < MAX_INFLIGHT) {
+        uint64_t n = p->tail - p->sent, room = MAX_INFLIGHT - (p->sent - p->head);
+        if (n > BATCH_MAX)
+            n = BATCH_MAX;
+        if (n > room)
+            n = room;
+        send_batch(p, ac, p->sent, (size_t)n);
+        p->sent += n;
+    }
+}
+
+/* Runs once per loop iteration, after the I/O callbacks: everything queued
+ * in this iteration goes out in one transaction (hiredis writes it when the
+ * socket is next writable, so this adds no latency). */
+static void on_check(uv_check_t *check)
+{
+    flush(check->data);
 }
 
 static struct product *find_product(struct publisher *p, const char *pair, size_t *index)
@@ -184,14 +330,22 @@ enum publish_result publisher_submit(struct publisher *p, const struct trade *t)
     }
     pr->last_id = t->id;
     pr->has_last = true;
-    struct entry *e = at(p, p->tail++);
+    char json[TRADE_JSON_MAX];
+    size_t len = trade_to_json(t, json);
+    struct entry *e = entry_new(p, p->tail++, len);
     e->id = t->id;
     e->gap = false;
     e->product = (uint16_t)index;
     memcpy(e->traded_at, t->traded_at, sizeof e->traded_at);
-    e->len = (uint16_t)trade_to_json(t, e->json);
+    memcpy(e->json, json, len + 1);
+    e->len = (uint16_t)len;
     update_gauge(p);
-    flush(p);
+    /* Redis is there but behind: slow the feed down rather than fill the
+     * queue, which is for outages. While Redis is away nothing pauses. */
+    if (!p->paused && p->on_pause && p->loaded && p->tail - p->head >= p->high) {
+        p->paused = true;
+        p->on_pause(p->pause_arg, true);
+    }
     return PUBLISH_QUEUED;
 }
 
@@ -206,10 +360,13 @@ static void drop_already_published(struct publisher *p)
         struct product *pr = &p->products[e->product];
         if (!e->gap && pr->has_redis_head && e->id <= pr->redis_head) {
             skipped++;
+            entry_free(p, pos);
             continue;
         }
-        if (out != pos)
-            *at(p, out) = *e;
+        if (out != pos) {
+            p->ring[out % p->cap] = e;
+            p->ring[pos % p->cap] = NULL;
+        }
         out++;
     }
     p->tail = out;
@@ -285,6 +442,17 @@ void publisher_redis_down(struct publisher *p)
      * the history heads then show as applied. */
     p->loaded = false;
     p->sent = p->head;
+    if (p->paused) {
+        p->paused = false;
+        p->on_pause(p->pause_arg, false);
+    }
+}
+
+void publisher_set_backpressure(struct publisher *p, void (*on_pause)(void *arg, bool pause),
+                                void *arg)
+{
+    p->on_pause = on_pause;
+    p->pause_arg = arg;
 }
 
 bool publisher_last_id(const struct publisher *p, const char *pair, uint64_t *id)
@@ -311,15 +479,14 @@ void publisher_gap(struct publisher *p, const char *pair, const char *json, size
         m_dropped.value++;
         return;
     }
-    struct entry *e = at(p, p->tail++);
-    memset(e, 0, offsetof(struct entry, json));
+    struct entry *e = entry_new(p, p->tail++, len);
+    memset(e, 0, sizeof *e);
     e->gap = true;
     e->product = (uint16_t)index;
     memcpy(e->json, json, len);
     e->json[len] = '\0';
     e->len = (uint16_t)len;
     update_gauge(p);
-    flush(p);
 }
 
 uint64_t publisher_queued(const struct publisher *p)
@@ -334,7 +501,7 @@ void publisher_drain(struct publisher *p, void (*on_empty)(void *arg), void *arg
     check_empty(p);
 }
 
-struct publisher *publisher_new(struct redis_conn *rc, struct status *status,
+struct publisher *publisher_new(uv_loop_t *loop, struct redis_conn *rc, struct status *status,
                                 const char *exchange, const struct pair_list *pairs,
                                 long long history_len, long long queue_len)
 {
@@ -361,6 +528,13 @@ struct publisher *publisher_new(struct redis_conn *rc, struct status *status,
         snprintf(pr->gap_channel, sizeof pr->gap_channel, "gaps:%s:%s", exchange, pr->pair);
     }
     p->cap = (uint64_t)queue_len;
+    p->high = p->cap / 2 + 1;
+    p->low = p->cap / 4;
+    uv_check_init(loop, &p->check);
+    p->check.data = p;
+    uv_check_start(&p->check, on_check);
+    /* Not a reason to keep the loop running; loop_close() closes it. */
+    uv_unref((uv_handle_t *)&p->check);
     /* calloc'd: pages are only touched (and resident) as the queue fills. */
     p->ring = xcalloc((size_t)queue_len, sizeof *p->ring);
     return p;
@@ -368,6 +542,8 @@ struct publisher *publisher_new(struct redis_conn *rc, struct status *status,
 
 void publisher_free(struct publisher *p)
 {
+    for (uint64_t pos = p->head; pos < p->tail; pos++)
+        entry_free(p, pos);
     free(p->ring);
     free(p->products);
     free(p);

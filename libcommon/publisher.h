@@ -4,7 +4,9 @@
  *   LPUSH history:<ex>:<pair> <json>; LTRIM ... 0 HISTORY_LEN-1;
  *   PUBLISH trades:<ex>:<pair> <json>
  * The list is updated before the PUBLISH, so a subscriber that reads the
- * list after a message sees that trade in it.
+ * list after a message sees that trade in it. Trades queued in the same
+ * loop iteration share one transaction (all LPUSHes, then all PUBLISHes in
+ * order), which keeps both properties for each of them.
  *
  * Trades wait in a bounded FIFO (queue_len entries) until their EXEC is
  * answered, so nothing is lost while Redis is away; when full, new trades are
@@ -33,8 +35,9 @@ enum publish_result {
     PUBLISH_QUEUE_FULL,   /* dropped: Redis has been away too long */
 };
 
-/* pairs and status are borrowed and must outlive the publisher. */
-struct publisher *publisher_new(struct redis_conn *rc, struct status *status,
+/* pairs and status are borrowed and must outlive the publisher. Its check
+ * handle on `loop` is closed by loop_close(), before publisher_free(). */
+struct publisher *publisher_new(uv_loop_t *loop, struct redis_conn *rc, struct status *status,
                                 const char *exchange, const struct pair_list *pairs,
                                 long long history_len, long long queue_len);
 enum publish_result publisher_submit(struct publisher *p, const struct trade *t);
@@ -47,6 +50,11 @@ bool publisher_heads_known(const struct publisher *p);
 /* Queues `json` for PUBLISH on gaps:<exchange>:<pair>, in order with the
  * trades around it. Not deduplicated; dropped (and counted) when full. */
 void publisher_gap(struct publisher *p, const char *pair, const char *json, size_t len);
+/* on_pause(arg, true) when Redis is connected but over half the queue waits
+ * for it; on_pause(arg, false) once a quarter is left, or when Redis goes
+ * away (the queue then holds trades up to its bound, as before). */
+void publisher_set_backpressure(struct publisher *p, void (*on_pause)(void *arg, bool pause),
+                                void *arg);
 /* The Redis connection became ready / went down (from redis_conn_ops). */
 void publisher_redis_ready(struct publisher *p);
 void publisher_redis_down(struct publisher *p);

@@ -19,6 +19,7 @@ struct status {
     const char *state;
     char since[TRADE_TIME_LEN + 1];
     char last_message_at[TRADE_TIME_LEN + 1];
+    int64_t last_message_us; /* formatted into last_message_at when written */
     char last_trade_at[TRADE_TIME_LEN + 1];
     uint64_t trades;
     uint64_t reconnects;
@@ -39,6 +40,14 @@ size_t status_to_json(const struct status *s, char *out, size_t outlen)
     return n < 0 ? 0 : ((size_t)n >= outlen ? outlen - 1 : (size_t)n);
 }
 
+/* last_message_at is kept as a number and formatted only when written:
+ * messages can come in at 100000 a second, writes once a second. */
+static void format_last_message(struct status *s)
+{
+    if (s->last_message_us)
+        time_format_us(s->last_message_us, s->last_message_at);
+}
+
 /* HSET of every field; PUBLISH the JSON too when `announce`. */
 static void write_all(struct status *s, bool announce)
 {
@@ -49,6 +58,7 @@ static void write_all(struct status *s, bool announce)
     snprintf(trades, sizeof trades, "%llu", (unsigned long long)s->trades);
     snprintf(gaps, sizeof gaps, "%llu", (unsigned long long)s->gaps);
     snprintf(reconnects, sizeof reconnects, "%llu", (unsigned long long)s->reconnects);
+    format_last_message(s);
     const char *argv[] = { "HSET", s->key,
                            "state", s->state,
                            "since", s->since,
@@ -105,7 +115,7 @@ void status_set_state(struct status *s, const char *state)
 
 void status_message_seen(struct status *s, int64_t now_us)
 {
-    time_format_us(now_us, s->last_message_at);
+    s->last_message_us = now_us;
     s->dirty = true;
 }
 
