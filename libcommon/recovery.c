@@ -191,7 +191,8 @@ static int by_id(const void *a, const void *b)
 /* Publishes what was fetched, in id order, reporting holes in it. */
 static void publish_fetched(struct recovery *r, struct rproduct *p)
 {
-    qsort(p->fetched, p->nfetched, sizeof *p->fetched, by_id);
+    if (p->nfetched) /* qsort must not see the NULL of an empty buffer */
+        qsort(p->fetched, p->nfetched, sizeof *p->fetched, by_id);
     uint64_t prev = p->from;
     size_t published = 0;
     for (size_t i = 0; i < p->nfetched; i++) {
