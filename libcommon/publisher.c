@@ -184,14 +184,15 @@ static void on_exec(redisAsyncContext *ac, void *r, void *privdata)
                       e->json, why);
         }
     }
+    /* Confirmed (or refused for good): the entries are done. */
+    for (size_t i = 0; i < n; i++)
+        entry_free(p, first + i);
     p->head += n;
     update_gauge(p);
     resume_if_room(p);
     check_empty(p);
 }
 
-/* Appends one command in RESP to the hiredis output buffer, with its reply
- * callback; formatting it here skips hiredis's generic sds formatting. */
 /* Writes "<c><n>\r\n" at out; returns its length. */
 static size_t resp_len(char *out, char c, size_t n)
 {
