@@ -373,6 +373,9 @@ int ingest_main(int argc, char **argv, const struct exchange_def *ex)
     feed_start(in.feed);
 
     uv_run(in.loop, UV_RUN_DEFAULT);
+    /* Redis is closed and freed: nothing may flush to it any more (the use
+     * after free valgrind found in loop_close's run). */
+    publisher_stop(in.publisher);
 
     /* The loop stopped after Redis closed. lws must be destroyed outside its
      * callbacks, then the loop runs again so lws can close its handles. */

@@ -541,6 +541,11 @@ struct publisher *publisher_new(uv_loop_t *loop, struct redis_conn *rc, struct s
     return p;
 }
 
+void publisher_stop(struct publisher *p)
+{
+    uv_check_stop(&p->check);
+}
+
 void publisher_free(struct publisher *p)
 {
     for (uint64_t pos = p->head; pos < p->tail; pos++)

@@ -62,6 +62,10 @@ void publisher_redis_down(struct publisher *p);
 uint64_t publisher_queued(const struct publisher *p);
 /* Calls on_empty (once) as soon as the queue is empty, possibly at once. */
 void publisher_drain(struct publisher *p, void (*on_empty)(void *arg), void *arg);
+/* Stops sending for good. Call once the Redis connection is closed (it is
+ * freed then) and before the loop runs again: loop_close() runs the loop,
+ * and the check handle would flush through the freed connection. */
+void publisher_stop(struct publisher *p);
 void publisher_free(struct publisher *p);
 
 #endif
