@@ -537,6 +537,7 @@ struct publisher *publisher_new(uv_loop_t *loop, struct redis_conn *rc, struct s
     /* Not a reason to keep the loop running; loop_close() closes it. */
     uv_unref((uv_handle_t *)&p->check);
     /* calloc'd: pages are only touched (and resident) as the queue fills. */
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of entry pointers */
     p->ring = xcalloc((size_t)queue_len, sizeof *p->ring);
     return p;
 }
