@@ -227,6 +227,16 @@ static void test_redis_restart_mid_stream(void **state)
     rc = redis_connect_port(own.port);
     control(&s, "trades?n=10");
     wait_caught_up(&s, 30000);
+    /* The web service renews its subscription when its own Redis connection
+     * is back, which can be after the ingest service's: a trade published
+     * before that never reaches browsers. Wait for it (healthz 200). */
+    status = 0;
+    for (uint64_t end = now_ms() + 20000; now_ms() < end; poll(NULL, 0, 20)) {
+        free(http_get(web_port, "/healthz", &status));
+        if (status == 200)
+            break;
+    }
+    assert_int_equal(status, 200);
 
     /* The browser kept its connection and receives live trades again: the
      * next frame after a new trade is that trade. Frames queued before the
