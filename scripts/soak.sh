@@ -32,6 +32,7 @@ start_redis() {
 start_redis
 
 start_sim() { # exchange -> SIM_PORT
+  : > "$dir/sim-$1.log"
   "$BIN/exchange-sim" --exchange "$1" --rate 25 --seed 42 --log "$dir/$1-trades.jsonl" \
     >"$dir/sim-$1.log" 2>&1 &
   pids+=($!)
