@@ -9,11 +9,9 @@ PACKAGES=(
   redis-server redis-tools
   libcmocka-dev openssl ca-certificates curl
   chromium
+  # make test's checks: clang warnings, make fuzz, lint and valgrind
+  clang libclang-rt-14-dev clang-tidy cppcheck valgrind
 )
-# --checks: also the tools of make lint, clang-check, fuzz and valgrind (CI).
-if [ "${1:-}" = "--checks" ]; then
-  PACKAGES+=(clang libclang-rt-14-dev clang-tidy cppcheck valgrind)
-fi
 # The dashboard's build (npm ci) and browser tests need Node.js and npm; any
 # node already on the PATH will do, so Debian's are added only when missing.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

@@ -18,13 +18,24 @@ $(BUILD)/tests/integration/%: $(BUILD)/tests/integration/%.o $(HARNESS_OBJ) $(CO
 
 test-programs: programs $(UNIT_BIN) $(INTEG_BIN)
 
-# The README's test command. BIN and BUILD are passed on so that
-# `make sanitize` runs the same suite on sanitizer builds.
-test: test-programs
+# The suite on one build, the inner loop of development. BIN and BUILD are
+# passed on so that `make sanitize` runs the same suite on sanitizer builds.
+test-quick: test-programs
 	@BIN=$(BIN) BUILD=$(BUILD) tests/run.sh
 
 sanitize:
-	@$(MAKE) --no-print-directory SANITIZE=1 BUILD=build/asan BIN=build/asan/bin test
+	@$(MAKE) --no-print-directory SANITIZE=1 BUILD=build/asan BIN=build/asan/bin test-quick
+
+# The README's test command, and exactly what CI runs: clang warnings, lint,
+# the suite, the suite on ASan + UBSan, and under valgrind. Each step stops
+# the run when it fails.
+test:
+	@scripts/install-deps.sh
+	@$(MAKE) --no-print-directory clang-check
+	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory test-quick
+	@$(MAKE) --no-print-directory sanitize
+	@$(MAKE) --no-print-directory valgrind
 
 # The unit tests under valgrind and the integration tests with the services
 # under valgrind (tests/valgrind.sh); -O1 keeps valgrind's reports exact.
@@ -32,7 +43,7 @@ valgrind:
 	@$(MAKE) --no-print-directory OPT="-O1 -g" BUILD=build/vg BIN=build/vg/bin test-programs
 	@BIN=build/vg/bin BUILD=build/vg tests/valgrind.sh
 
-.PHONY: test test-programs sanitize valgrind
+.PHONY: test test-quick test-programs sanitize valgrind
 
 # Tools used by make soak.
 $(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(COMMON_LIB)
