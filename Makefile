@@ -1,9 +1,14 @@
 # Poeticoins: one Makefile for every program and test.
-#   make            build every program into bin/
-#   make test       unit + integration tests (needs redis-server, openssl)
-#   make sanitize   the same tests built with ASan + UBSan
+#   make            build every program into bin/ and the dashboard into build/www/
+#   make test       the whole check CI runs: clang-check, lint, the suite,
+#                   the suite on ASan + UBSan, the suite under valgrind
+#   make test-quick the suite once (unit, integration, faults, browser, deploy)
+#   make sanitize   the suite built with ASan + UBSan
+#   make valgrind   the suite with every service under valgrind
 #   make run        start redis-server and the services (scripts/run.sh)
 #   make demo       the same against the built-in exchange simulator
+#   make soak       ten minutes of faults, lost/duplicated audit
+#   make fuzz       every libFuzzer target for FUZZ_SECONDS (default 60)
 #   make bench      benchmarks (not a test): table on stdout, JSON in build/bench/
 
 BUILD ?= build
