@@ -3,13 +3,12 @@
  * duplicates, swaps and skews trades. Each test ends by comparing the
  * complete set of trades in Redis with the simulator's own log of every trade
  * it produced: each exactly once, in order per product. */
-#include "ingest_util.h"
+#include "web_util.h"
 
 #include <poll.h>
 #include <signal.h>
 #include <time.h>
 
-#include "../lib/ws_client.h"
 
 static struct redis_server redis;
 static redisContext *rc;
@@ -184,31 +183,11 @@ static void test_redis_restart_mid_stream(void **state)
     start_pair(&s, &v, NULL, NULL);
     wait_live();
     /* The web service and a subscribed browser. */
-    char path[300], url[64], root[300];
-    int web_port = harness_free_port();
-    snprintf(path, sizeof path, "%s/web", harness_bin());
-    char port_env[32];
-    snprintf(port_env, sizeof port_env, "WEB_PORT=%d", web_port);
-    snprintf(url, sizeof url, "REDIS_URL=redis://127.0.0.1:%d", redis_port);
-    snprintf(root, sizeof root, "WEB_ROOT=%s", harness_dir());
-    const char *wenv[] = { url, port_env, root, "WEB_ADDR=127.0.0.1", NULL };
-    const char *wargv[] = { path, NULL };
-    char wlog[300];
-    snprintf(wlog, sizeof wlog, "%s/web.log", harness_dir());
-    pid_t web = proc_start(wlog, wargv, wenv);
-    struct metric_cond healthy = { web_port, "poeticoins_ws_clients", 0 };
-    WAIT_FOR(metric_reaches, &healthy, 10000, "the web service");
+    struct web w;
+    web_start_on(&w, redis_port, NULL);
+    wait_healthy(&w);
     struct ws_client c;
-    struct health_ok { int port; } h = { web_port };
-    (void)h;
-    int status = 0;
-    for (uint64_t end = now_ms() + 10000; now_ms() < end; poll(NULL, 0, 20)) {
-        free(http_get(web_port, "/healthz", &status));
-        if (status == 200)
-            break;
-    }
-    assert_int_equal(status, 200);
-    assert_int_equal(ws_connect(&c, web_port, "/ws", 0), 101);
+    assert_int_equal(ws_connect(&c, w.port, "/ws", 0), 101);
     ws_send_text(&c, "{\"type\":\"subscribe\",\"products\":[\"coinbase:BTC-USD\"]}");
     char *got;
     size_t len;
@@ -230,13 +209,7 @@ static void test_redis_restart_mid_stream(void **state)
     /* The web service renews its subscription when its own Redis connection
      * is back, which can be after the ingest service's: a trade published
      * before that never reaches browsers. Wait for it (healthz 200). */
-    status = 0;
-    for (uint64_t end = now_ms() + 20000; now_ms() < end; poll(NULL, 0, 20)) {
-        free(http_get(web_port, "/healthz", &status));
-        if (status == 200)
-            break;
-    }
-    assert_int_equal(status, 200);
+    wait_healthy(&w);
 
     /* The browser kept its connection and receives live trades again: the
      * next frame after a new trade is that trade. Frames queued before the
@@ -258,7 +231,7 @@ static void test_redis_restart_mid_stream(void **state)
         free(got);
     }
     ws_close(&c);
-    assert_int_equal(proc_stop(web, SIGTERM, 10000), 0);
+    assert_int_equal(proc_stop(w.pid, SIGTERM, 10000), 0);
     assert_int_equal(proc_stop(v.pid, SIGTERM, 10000), 0);
     redisFree(rc);
     rc = shared;
@@ -291,21 +264,11 @@ static void test_duplicates_and_replays_published_once(void **state)
 static void test_slow_browser_dropped_hundred_others_complete(void **state)
 {
     freeReplyObject(redis_must(rc, "HSET exchange:coinbase products BTC-USD"));
-    char path[300], url[64], root[300], port_env[32];
-    int web_port = harness_free_port();
-    snprintf(path, sizeof path, "%s/web", harness_bin());
-    snprintf(port_env, sizeof port_env, "WEB_PORT=%d", web_port);
-    snprintf(url, sizeof url, "REDIS_URL=redis://127.0.0.1:%d", redis.port);
-    snprintf(root, sizeof root, "WEB_ROOT=%s", harness_dir());
-    const char *wenv[] = { url, port_env, root, "WEB_ADDR=127.0.0.1", "WS_MAX_QUEUE=65536", NULL };
-    const char *wargv[] = { path, NULL };
-    char wlog[300];
-    snprintf(wlog, sizeof wlog, "%s/web-slow.log", harness_dir());
-    pid_t web = proc_start(wlog, wargv, wenv);
-    int status = 0;
-    for (uint64_t end = now_ms() + 10000; now_ms() < end && status != 200; poll(NULL, 0, 20))
-        free(http_get(web_port, "/healthz", &status));
-    assert_int_equal(status, 200);
+    struct web w;
+    const char *wenv[] = { "WS_MAX_QUEUE=65536", NULL };
+    web_start_on(&w, redis.port, wenv);
+    wait_healthy(&w);
+    int web_port = w.port;
 
     enum { CLIENTS = 100, N = 3000, BATCH = 100 };
     static struct ws_client clients[CLIENTS];
@@ -352,7 +315,7 @@ static void test_slow_browser_dropped_hundred_others_complete(void **state)
     for (int i = 0; i < CLIENTS; i++)
         ws_close(&clients[i]);
     ws_close(&slow);
-    assert_int_equal(proc_stop(web, SIGTERM, 10000), 0);
+    assert_int_equal(proc_stop(w.pid, SIGTERM, 10000), 0);
 }
 
 /* 6. SIGTERM in the middle of a burst: everything received reaches Redis. */
