@@ -144,8 +144,8 @@ static void test_random_cuts_lose_nothing(void **state)
     long long cuts = sim_stat(&s, "cuts");
     assert_true(cuts >= 5);
     wait_caught_up(&s, 60000);
-    struct metric_cond dup = { v.health_port, "poeticoins_gaps_unfilled_total{exchange=\"coinbase\"}", 0 };
-    assert_true(metric_equals(&dup));
+    struct metric_cond unfilled = { v.health_port, "poeticoins_gaps_unfilled_total{exchange=\"coinbase\"}", 0 };
+    assert_true(metric_equals(&unfilled));
     assert_int_equal(proc_stop(v.pid, SIGTERM, 10000), 0);
     print_message("    %lld cuts, %lld BTC-USD and %lld ETH-USD trades, all in Redis once\n", cuts,
                   redis_llen(rc, BTC), redis_llen(rc, ETH));
@@ -215,8 +215,6 @@ static void test_redis_restart_mid_stream(void **state)
      * next frame after a new trade is that trade. Frames queued before the
      * restart may come first; read until the newest trade id. */
     control(&s, "trades?n=1&product=BTC-USD");
-    struct llen_cond more = { rc, { BTC }, redis_llen(rc, BTC) + 1 };
-    (void)more;
     wait_caught_up(&s, 10000);
     redisReply *head = redis_must(rc, "LINDEX %s 0", BTC);
     char want[600];
