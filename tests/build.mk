@@ -6,7 +6,8 @@ INTEG_SRC := $(wildcard tests/integration/test_*.c)
 INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
 HARNESS_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/lib/*.c))
 SERVICE_PARSERS := $(BUILD)/services/coinbase/parse.o \
-                   $(BUILD)/services/bitstamp/parse.o $(BUILD)/services/web/product.o
+                   $(BUILD)/services/bitstamp/parse.o $(BUILD)/services/web/product.o \
+                   $(BUILD)/services/web/wsframe.o
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(SERVICE_PARSERS) $(COMMON_LIB)
 	@echo "  LINK  $@"

@@ -4,15 +4,19 @@
 #include <cJSON.h>
 #include <h2o/websocket.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
 #include "product.h"
 #include "web.h"
+#include "wsframe.h"
 #include "xalloc.h"
 
 #define MAX_MESSAGE 65536     /* larger client messages close with 1009 */
@@ -21,6 +25,9 @@
  * the kernel sends a reset and the client never sees the 1009 close frame. */
 #define MAX_FRAME_HARD (1 << 20)
 #define SLOW_GRACE_MS 5000    /* a client closed for slowness gets this long to go */
+/* Frames per write: a client that fell behind gets its backlog in writes of
+ * up to this many frames (one writev each), not one write per frame. */
+#define WRITE_BATCH 64
 
 static struct metric m_clients = METRIC_GAUGE_INIT("poeticoins_ws_clients", "Connected websocket clients");
 static struct metric m_refused = METRIC_COUNTER_INIT(
@@ -60,12 +67,28 @@ struct client_sub {
     size_t slot;
 };
 
+/* Frames are written by the hub itself, not through wslay: each client holds
+ * references to shared, already framed buffers (wsframe.h) and writes up to
+ * WRITE_BATCH of them with one h2o_socket_write (a writev). wslay still
+ * reads, answers pings and runs the close handshake; its rare writes and
+ * ours never overlap, since both start only when the socket is not writing.
+ * A client blocked by a write that is not ours (wslay's, or the handshake
+ * response) is retried on the next loop iteration, which that write's
+ * completion always brings. */
 struct client {
     struct hub *hub;
     h2o_websocket_conn_t *ws;
     struct client *prev, *next;     /* all clients */
-    struct client *dirty_next;      /* clients with frames to write */
+    struct client *dirty_next;      /* clients with something to write */
+    struct client *blocked_next;    /* clients waiting for a foreign write */
     bool dirty;
+    bool blocked;
+    bool writing;                   /* our write is in flight */
+    struct wsframe **ring;          /* frames to send, oldest first; the */
+    uint32_t head, count, cap;      /* first `inflight` are being written */
+    uint32_t inflight;
+    size_t queued_bytes;            /* bytes of the frames in ring */
+    int fd;                         /* the socket's, once known; -1 before */
     bool slow;                      /* over the bound: closing with 1008 */
     bool flooding;                  /* over the message rate: closing with 1008 */
     uint64_t slow_since;            /* when slow or flooding began */
@@ -85,6 +108,7 @@ struct hub {
     struct client *clients;
     size_t nclients;
     struct client *dirty;
+    struct client *blocked;
     struct product *products;
     size_t nproducts, cap;
     uv_check_t flush;
@@ -156,33 +180,94 @@ static void mark_dirty(struct client *c)
     }
 }
 
+static void mark_blocked(struct client *c)
+{
+    if (!c->blocked) {
+        c->blocked = true;
+        c->blocked_next = c->hub->blocked;
+        c->hub->blocked = c;
+    }
+}
+
+static void ring_push(struct client *c, struct wsframe *f)
+{
+    if (c->count == c->cap) {
+        uint32_t cap = c->cap ? c->cap * 2 : 8;
+        struct wsframe **ring = xmalloc(cap * sizeof *ring);
+        for (uint32_t i = 0; i < c->count; i++)
+            ring[i] = c->ring[(c->head + i) & (c->cap - 1)];
+        free(c->ring);
+        c->ring = ring;
+        c->cap = cap;
+        c->head = 0;
+    }
+    c->ring[(c->head + c->count++) & (c->cap - 1)] = wsframe_ref(f);
+    c->queued_bytes += f->len;
+}
+
+/* Releases the `n` oldest frames. */
+static void ring_drop_head(struct client *c, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        struct wsframe *f = c->ring[c->head];
+        c->head = (c->head + 1) & (c->cap - 1);
+        c->queued_bytes -= f->len;
+        wsframe_unref(f);
+    }
+    c->count -= n;
+}
+
+/* Releases the frames not being written (newest first). */
+static void ring_drop_unsent(struct client *c)
+{
+    while (c->count > c->inflight) {
+        struct wsframe *f = c->ring[(c->head + --c->count) & (c->cap - 1)];
+        c->queued_bytes -= f->len;
+        wsframe_unref(f);
+    }
+}
+
 static void go_slow(struct client *c)
 {
     c->slow = true;
     c->slow_since = loop_now_ms();
     m_slow.value++;
     log_warn("websocket client over WS_MAX_QUEUE (%zu bytes waiting), closing with 1008",
-             wslay_event_get_queued_msg_length(c->ws->ws_ctx));
+             c->queued_bytes);
+    ring_drop_unsent(c);
     static const char reason[] = "client too slow";
     wslay_event_queue_close(c->ws->ws_ctx, 1008, (const uint8_t *)reason, sizeof reason - 1);
     mark_dirty(c);
 }
 
-/* Queues one frame (copied by wslay); writing happens in on_flush. */
-static void send_frame(struct client *c, const char *data, size_t len)
+static bool closing(const struct client *c)
 {
-    if (c->slow || c->flooding || wslay_event_get_close_sent(c->ws->ws_ctx))
+    return wslay_event_get_close_sent(c->ws->ws_ctx) ||
+           wslay_event_get_close_received(c->ws->ws_ctx);
+}
+
+/* Queues a reference to the frame; writing happens in on_flush. */
+static void send_frame(struct client *c, struct wsframe *f)
+{
+    if (c->slow || c->flooding || closing(c))
         return;
-    if (wslay_event_get_queued_msg_length(c->ws->ws_ctx) + len > c->hub->max_queue) {
+    if (c->queued_bytes + f->len > c->hub->max_queue) {
         go_slow(c);
         return;
     }
-    struct wslay_event_msg msg = { WSLAY_TEXT_FRAME, (const uint8_t *)data, len };
-    if (wslay_event_queue_msg(c->ws->ws_ctx, &msg) != 0)
-        return;
+    ring_push(c, f);
     m_frames_out.value++;
-    m_bytes_out.value += (int64_t)len;
+    m_bytes_out.value += (int64_t)f->len;
     mark_dirty(c);
+}
+
+/* A frame for this client only. */
+static void send_text(struct client *c, const char *text, size_t len)
+{
+    struct wsframe_part part = { text, len };
+    struct wsframe *f = wsframe_text(&part, 1);
+    send_frame(c, f);
+    wsframe_unref(f);
 }
 
 static void send_error(struct client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -199,7 +284,7 @@ static void send_error(struct client *c, const char *fmt, ...)
     free(quoted);
     cJSON_Delete(s);
     m_client_errors.value++;
-    send_frame(c, frame, (size_t)n < sizeof frame ? (size_t)n : sizeof frame - 1);
+    send_text(c, frame, (size_t)n < sizeof frame ? (size_t)n : sizeof frame - 1);
 }
 
 static void send_subscribed(struct client *c)
@@ -211,7 +296,14 @@ static void send_subscribed(struct client *c)
         o += (size_t)snprintf(frame + o, sizeof frame - o, "%s\"%s\"", i ? "," : "",
                               c->hub->products[c->subs[i].product].id);
     o += (size_t)snprintf(frame + o, sizeof frame - o, "]}");
-    send_frame(c, frame, o);
+    send_text(c, frame, o);
+}
+
+static void unlink_from(struct client **list, struct client *c, size_t next_offset)
+{
+    while (*list != c)
+        list = (struct client **)((char *)*list + next_offset);
+    *list = *(struct client **)((char *)c + next_offset);
 }
 
 static void remove_client(struct client *c)
@@ -225,12 +317,15 @@ static void remove_client(struct client *c)
         hub->clients = c->next;
     if (c->next)
         c->next->prev = c->prev;
-    if (c->dirty) {
-        struct client **pp = &hub->dirty;
-        while (*pp != c)
-            pp = &(*pp)->dirty_next;
-        *pp = c->dirty_next;
-    }
+    if (c->dirty)
+        unlink_from(&hub->dirty, c, offsetof(struct client, dirty_next));
+    if (c->blocked)
+        unlink_from(&hub->blocked, c, offsetof(struct client, blocked_next));
+    /* h2o never calls back a write of a socket it closes (the caller closes
+     * it next), so frames being written are released here too. */
+    if (c->count)
+        ring_drop_head(c, c->count);
+    free(c->ring);
     hub->nclients--;
     m_clients.value = (int64_t)hub->nclients;
     free(c);
@@ -378,6 +473,7 @@ int hub_handle(struct hub *hub, h2o_req_t *req)
     }
     struct client *c = xcalloc(1, sizeof *c);
     c->hub = hub;
+    c->fd = -1;
     c->next = hub->clients;
     if (hub->clients)
         hub->clients->prev = c;
@@ -395,41 +491,133 @@ void hub_trade(struct hub *hub, const char *exchange_pair, const char *payload, 
     size_t index = product_index(hub, exchange_pair, false);
     if (index == SIZE_MAX || hub->products[index].nsubs == 0)
         return;
-    /* The frame is built once and queued to every subscriber. */
-    static char *frame;
-    static size_t cap;
-    size_t need = len + 32;
-    if (need > cap) {
-        cap = need * 2;
-        frame = xrealloc(frame, cap);
-    }
-    int n = snprintf(frame, cap, "{\"type\":\"trade\",\"trade\":%.*s}", (int)len, payload);
+    /* The frame is built once; every subscriber queues a reference. */
+    static const char head[] = "{\"type\":\"trade\",\"trade\":";
+    const struct wsframe_part parts[] = { { head, sizeof head - 1 }, { payload, len }, { "}", 1 } };
+    struct wsframe *f = wsframe_text(parts, 3);
     struct product *p = &hub->products[index];
     for (size_t i = 0; i < p->nsubs; i++)
-        send_frame(p->subs[i].client, frame, (size_t)n);
+        send_frame(p->subs[i].client, f);
+    wsframe_unref(f);
 }
 
 void hub_status(struct hub *hub, const char *payload, size_t len)
 {
     m_in.value++;
-    char *frame = xmalloc(len + 32);
-    int n = snprintf(frame, len + 32, "{\"type\":\"status\",\"exchange\":%.*s}", (int)len, payload);
+    static const char head[] = "{\"type\":\"status\",\"exchange\":";
+    const struct wsframe_part parts[] = { { head, sizeof head - 1 }, { payload, len }, { "}", 1 } };
+    struct wsframe *f = wsframe_text(parts, 3);
     for (struct client *c = hub->clients; c; c = c->next)
-        send_frame(c, frame, (size_t)n);
-    free(frame);
+        send_frame(c, f);
+    wsframe_unref(f);
 }
 
-/* Once per loop iteration: write what was queued. h2o_websocket_proceed may
- * close a client (its callback runs with NULL and frees it), so each client
- * is unlinked from the dirty list before it is touched. */
+static void flush_client(struct client *c);
+
+/* Our write finished: release what it carried and look for more. A failed
+ * write closes the connection, as a failed read does. */
+static void on_written(h2o_socket_t *sock, const char *err)
+{
+    h2o_websocket_conn_t *ws = sock->data;
+    struct client *c = ws->data;
+    c->writing = false;
+    ring_drop_head(c, c->inflight);
+    c->inflight = 0;
+    if (err != NULL) {
+        on_ws(ws, NULL);
+        return;
+    }
+    mark_dirty(c);
+}
+
+/* Writes queued frames, up to WRITE_BATCH per system call, straight to the
+ * socket while the kernel takes them all: the common case costs one
+ * sendmsg per client and nothing else (through h2o_socket_write, libuv
+ * would add a request, a deferred callback and an epoll_ctl per write, a
+ * third of the fan-out's cost). Only what the kernel does not take goes
+ * through h2o_socket_write, which waits for the socket to drain; the frames
+ * it carries stay referenced until on_written. The caller checked that
+ * nothing else is being written to this socket. */
+static void write_batch(struct client *c)
+{
+    h2o_socket_t *sock = c->ws->sock;
+    if (c->fd < 0)
+        c->fd = h2o_socket_get_fd(sock);
+    while (c->count) {
+        struct iovec iov[WRITE_BATCH];
+        uint32_t n = c->count < WRITE_BATCH ? c->count : WRITE_BATCH;
+        for (uint32_t i = 0; i < n; i++) {
+            struct wsframe *f = c->ring[(c->head + i) & (c->cap - 1)];
+            iov[i] = (struct iovec){ f->bytes, f->len };
+        }
+        struct msghdr msg = { .msg_iov = iov, .msg_iovlen = n };
+        ssize_t w = c->fd < 0 ? -1 : sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+        /* On an error, h2o_socket_write below meets it too and reports it
+         * to on_written, which closes the connection as usual. */
+        size_t left = w > 0 ? (size_t)w : 0;
+        uint32_t done = 0;
+        while (done < n && left >= iov[done].iov_len)
+            left -= iov[done++].iov_len;
+        ring_drop_head(c, done);
+        if (done == n)
+            continue;
+        h2o_iovec_t rest[WRITE_BATCH];
+        for (uint32_t i = done; i < n; i++)
+            rest[i - done] = h2o_iovec_init(iov[i].iov_base, iov[i].iov_len);
+        rest[0].base += left;
+        rest[0].len -= left;
+        c->inflight = n - done;
+        c->writing = true;
+        h2o_socket_write(sock, rest, n - done, on_written);
+        return;
+    }
+}
+
+/* Writes what the client has queued, when its socket is free. wslay's own
+ * frames (pong, close) go first, through h2o_websocket_proceed, which also
+ * closes the connection once the close handshake is over: it may free c,
+ * so it is the last thing done here. */
+static void flush_client(struct client *c)
+{
+    h2o_websocket_conn_t *ws = c->ws;
+    if (c->writing)
+        return; /* on_written marks it again */
+    if (ws->sock == NULL || h2o_socket_is_writing(ws->sock)) {
+        mark_blocked(c);
+        return;
+    }
+    wslay_event_context_ptr ctx = ws->ws_ctx;
+    if (closing(c))
+        ring_drop_unsent(c); /* no data after a close frame */
+    if (wslay_event_want_write(ctx) || !wslay_event_want_read(ctx)) {
+        if (c->count)
+            mark_blocked(c);
+        h2o_websocket_proceed(ws);
+        return;
+    }
+    if (c->count)
+        write_batch(c);
+}
+
+/* Once per loop iteration (after the poll, so after every Redis message and
+ * write completion of this iteration): start the writes. Clients blocked by
+ * a foreign write get another try here, once that write completed. */
 static void on_flush(uv_check_t *check)
 {
     struct hub *hub = check->data;
+    struct client *blocked = hub->blocked;
+    hub->blocked = NULL;
+    while (blocked) {
+        struct client *c = blocked;
+        blocked = c->blocked_next;
+        c->blocked = false;
+        mark_dirty(c);
+    }
     while (hub->dirty) {
         struct client *c = hub->dirty;
         hub->dirty = c->dirty_next;
         c->dirty = false;
-        h2o_websocket_proceed(c->ws);
+        flush_client(c);
     }
 }
 
@@ -443,8 +631,7 @@ static void on_sweep(uv_timer_t *t)
     while (c) {
         struct client *next = c->next;
         wslay_event_context_ptr ctx = c->ws->ws_ctx;
-        if (c->flooding && !wslay_event_get_close_sent(ctx) &&
-            wslay_event_get_queued_msg_count(ctx) == 0) {
+        if (c->flooding && !wslay_event_get_close_sent(ctx) && c->count == 0) {
             static const char reason[] = "too many messages";
             wslay_event_queue_close(ctx, 1008, (const uint8_t *)reason, sizeof reason - 1);
             mark_dirty(c);

@@ -1,10 +1,12 @@
 /* hub: the websocket side of the web service.
  *
  * Every browser connection is a client with a set of subscribed products. A
- * trade arrives once from the shared Redis subscription; hub_trade() builds
- * its frame once and queues it to each subscribed client. Writes are batched:
- * queued frames go out once per loop iteration (a uv_check handle), so a
- * burst of Redis messages costs one write per client, not one per message.
+ * trade arrives once from the shared Redis subscription; hub_trade() frames
+ * it once (wsframe.h) and queues a reference to each subscribed client.
+ * Writes are batched: queued frames go out once per loop iteration (a
+ * uv_check handle), up to 64 per system call, so a burst of Redis messages
+ * costs one write per client, not one per message, and a client that fell
+ * behind catches up in large writes.
  *
  * Limits (README): at most max_clients connections (more get HTTP 503), at
  * most WS_PRODUCTS_MAX products each, client messages up to 64 KiB (larger

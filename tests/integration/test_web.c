@@ -324,6 +324,81 @@ static void test_slow_client_closed_others_unaffected(void **state)
     assert_int_equal(proc_stop(w.pid, SIGTERM, 10000), 0);
 }
 
+/* A client that stops reading for a while, but stays under WS_MAX_QUEUE,
+ * gets its whole backlog afterwards: every trade once, in order, with a
+ * ping sent in the middle of the backlog answered by a pong between two
+ * whole frames. This is the path where the kernel takes only part of a
+ * write and the rest waits for the socket to drain. */
+static void test_backlogged_client_gets_everything_in_order(void **state)
+{
+    struct web w;
+    const char *env[] = { "WS_MAX_QUEUE=8388608", "WEB_SNDBUF=4096", NULL };
+    web_start(&w, env);
+    wait_healthy(&w);
+    struct ws_client c;
+    assert_int_equal(ws_connect(&c, w.port, "/ws", 2048), 101);
+    c.control = 1;
+    ws_send_text(&c, "{\"type\":\"subscribe\",\"products\":[\"coinbase:BTC-USD\",\"coinbase:ETH-USD\"]}");
+    expect_frame(&c, "{\"type\":\"subscribed\",\"products\":[\"coinbase:BTC-USD\",\"coinbase:ETH-USD\"]}");
+    long long before = metric_value(w.port, "poeticoins_ws_frames_out_total");
+
+    /* About 1.3 MB of frames against a few KiB of socket buffers. */
+    enum { N = 4000 };
+    for (int i = 0; i < N; i++) {
+        char *t = trade("coinbase", i % 2 ? "ETH-USD" : "BTC-USD", i);
+        redisAppendCommand(rc, "PUBLISH trades:coinbase:%s %s", i % 2 ? "ETH-USD" : "BTC-USD", t);
+        free(t);
+    }
+    for (int i = 0; i < N; i++) {
+        redisReply *r;
+        assert_int_equal(redisGetReply(rc, (void **)&r), REDIS_OK);
+        assert_int_equal(r->integer, 1);
+        freeReplyObject(r);
+    }
+    struct metric_at_least queued = { w.port, "poeticoins_ws_frames_out_total", before + N };
+    WAIT_FOR(metric_at_least, &queued, 15000, "every trade to be queued to the client");
+    assert_int_equal(ws_send(&c, 9, "are you there", 13), 0);
+
+    int pongs = 0;
+    for (int i = 0; i < N;) {
+        char *got;
+        size_t len;
+        int code;
+        int op = ws_recv(&c, 10000, &got, &len, &code);
+        if (op == 10) {
+            assert_string_equal(got, "are you there");
+            pongs++;
+            free(got);
+            continue;
+        }
+        if (op != 1)
+            fail_msg("frame %d of %d: opcode %d", i, N, op);
+        char *t = trade("coinbase", i % 2 ? "ETH-USD" : "BTC-USD", i);
+        char want[600];
+        snprintf(want, sizeof want, "{\"type\":\"trade\",\"trade\":%s}", t);
+        if (strcmp(got, want) != 0)
+            fail_msg("frame %d: got '%s', want '%s'", i, got, want);
+        free(t);
+        free(got);
+        i++;
+    }
+    /* The pong may come after the backlog too: wait for it if it did not
+     * come in the middle. */
+    while (pongs == 0) {
+        char *got;
+        size_t len;
+        int code;
+        assert_int_equal(ws_recv(&c, 10000, &got, &len, &code), 10);
+        assert_string_equal(got, "are you there");
+        free(got);
+        pongs++;
+    }
+    assert_int_equal(pongs, 1);
+    assert_int_equal(metric_value(w.port, "poeticoins_ws_slow_closed_total"), 0);
+    ws_close(&c);
+    assert_int_equal(proc_stop(w.pid, SIGTERM, 10000), 0);
+}
+
 static void test_redis_restart_browsers_stay(void **state)
 {
     struct redis_server r2 = { 0 };
@@ -450,6 +525,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ws_delivery_exactly_to_subscribers, before, after),
         cmocka_unit_test_setup_teardown(test_ws_bad_messages, before, after),
         cmocka_unit_test_setup_teardown(test_slow_client_closed_others_unaffected, before, after),
+        cmocka_unit_test_setup_teardown(test_backlogged_client_gets_everything_in_order, before, after),
         cmocka_unit_test_setup_teardown(test_redis_restart_browsers_stay, before, after),
         cmocka_unit_test_setup_teardown(test_max_clients_refused_with_503, before, after),
         cmocka_unit_test_setup_teardown(test_end_to_end_with_ingest_services, before, after),

@@ -161,7 +161,7 @@ int ws_recv(struct ws_client *c, int timeout_ms, char **out, size_t *len, int *c
                 *close_code = plen >= 2 ? ((unsigned char)(*out)[0] << 8 | (unsigned char)(*out)[1]) : 1005;
             memmove(c->buf, c->buf + h + plen, c->len - h - plen);
             c->len -= h + plen;
-            if (opcode == 9 || opcode == 10) { /* ping/pong: not for tests */
+            if ((opcode == 9 || opcode == 10) && !c->control) {
                 free(*out);
                 continue;
             }

@@ -11,6 +11,7 @@ struct ws_client {
     int fd;
     char *buf;        /* received, not yet consumed */
     size_t len, cap;
+    int control;      /* set after connecting: ws_recv returns pings and pongs too */
 };
 
 /* Connects and performs the handshake. rcvbuf > 0 shrinks the socket's
@@ -29,7 +30,7 @@ int ws_send_text(struct ws_client *c, const char *text);
 #define WS_CLOSED -2  /* EOF or reset without a close frame */
 
 /* Receives the next message within timeout_ms. Returns its opcode (1 text,
- * 8 close: *close_code is set) with *out a NUL-terminated copy the caller
+ * 8 close: *close_code is set; 9 ping and 10 pong only with `control`) with *out a NUL-terminated copy the caller
  * frees, or WS_TIMEOUT / WS_CLOSED. */
 int ws_recv(struct ws_client *c, int timeout_ms, char **out, size_t *len, int *close_code);
 void ws_close(struct ws_client *c);

@@ -1,4 +1,5 @@
-/* Unit tests of the web service's pure parsers (services/web/product.c). */
+/* Unit tests of the web service's pure parsers (services/web/product.c) and
+ * of its frame builder (services/web/wsframe.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "../../services/web/product.h"
+#include "../../services/web/wsframe.h"
 #include "xalloc.h"
 
 static void test_product_parse(void **state)
@@ -97,6 +99,48 @@ static void test_ws_msg_parse(void **state)
     assert_string_equal(detail, "x");
 }
 
+/* RFC 6455 5.2: 7-bit lengths up to 125, 126 + 16 bits up to 65535, then
+ * 127 + 64 bits; FIN and opcode 1; never a mask bit from a server. */
+static void test_wsframe_header(void **state)
+{
+    unsigned char h[WSFRAME_HEADER_MAX];
+    assert_int_equal(wsframe_header(h, 0), 2);
+    assert_memory_equal(h, "\x81\x00", 2);
+    assert_int_equal(wsframe_header(h, 125), 2);
+    assert_memory_equal(h, "\x81\x7d", 2);
+    assert_int_equal(wsframe_header(h, 126), 4);
+    assert_memory_equal(h, "\x81\x7e\x00\x7e", 4);
+    assert_int_equal(wsframe_header(h, 65535), 4);
+    assert_memory_equal(h, "\x81\x7e\xff\xff", 4);
+    assert_int_equal(wsframe_header(h, 65536), 10);
+    assert_memory_equal(h, "\x81\x7f\x00\x00\x00\x00\x00\x01\x00\x00", 10);
+    assert_int_equal(wsframe_header(h, 0x0123456789), 10);
+    assert_memory_equal(h, "\x81\x7f\x00\x00\x00\x01\x23\x45\x67\x89", 10);
+}
+
+static void test_wsframe_text(void **state)
+{
+    const struct wsframe_part parts[] = { { "{\"a\":", 5 }, { "", 0 }, { "1}", 2 } };
+    struct wsframe *f = wsframe_text(parts, 3);
+    assert_int_equal(f->refs, 1);
+    assert_int_equal(f->len, 9);
+    assert_memory_equal(f->bytes, "\x81\x07{\"a\":1}", 9);
+    assert_ptr_equal(wsframe_ref(f), f);
+    assert_int_equal(f->refs, 2);
+    wsframe_unref(f);
+    assert_int_equal(f->refs, 1);
+    wsframe_unref(f); /* freed: ASan and valgrind would report a leak otherwise */
+
+    static char big[70000];
+    memset(big, 'x', sizeof big);
+    const struct wsframe_part one = { big, sizeof big };
+    f = wsframe_text(&one, 1);
+    assert_int_equal(f->len, 10 + sizeof big);
+    assert_memory_equal(f->bytes, "\x81\x7f\x00\x00\x00\x00\x00\x01\x11\x70", 10);
+    assert_memory_equal(f->bytes + 10, big, sizeof big);
+    wsframe_unref(f);
+}
+
 int main(void)
 {
     xalloc_init();
@@ -105,6 +149,8 @@ int main(void)
         cmocka_unit_test(test_query_param),
         cmocka_unit_test(test_limit_parse),
         cmocka_unit_test(test_ws_msg_parse),
+        cmocka_unit_test(test_wsframe_header),
+        cmocka_unit_test(test_wsframe_text),
     };
     return cmocka_run_group_tests_name("web_parse", tests, NULL, NULL);
 }
