@@ -4,7 +4,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "trade.h"
 
@@ -116,6 +118,71 @@ static void test_time_format_us(void **state)
     assert_string_equal(out, "1970-01-01T00:00:00.000000Z");
     time_format_us(1618677817121358LL, out);
     assert_string_equal(out, "2021-04-17T16:43:37.121358Z");
+    /* Leap days, and 2100, which is not a leap year. */
+    time_format_us(951782400000000LL, out);
+    assert_string_equal(out, "2000-02-29T00:00:00.000000Z");
+    time_format_us(951868799999999LL, out);
+    assert_string_equal(out, "2000-02-29T23:59:59.999999Z");
+    time_format_us(1709164800000001LL, out);
+    assert_string_equal(out, "2024-02-29T00:00:00.000001Z");
+    time_format_us(4107542399000010LL, out);
+    assert_string_equal(out, "2100-02-28T23:59:59.000010Z");
+    time_format_us(4107542400000000LL, out);
+    assert_string_equal(out, "2100-03-01T00:00:00.000000Z");
+    /* The last microsecond Bitstamp's parser accepts, and the next one. */
+    time_format_us(253402300799999999LL, out);
+    assert_string_equal(out, "9999-12-31T23:59:59.999999Z");
+    time_format_us(253402300800000000LL, out);
+    assert_string_equal(out, "0000-00-00T00:00:00.000000Z");
+    /* Before 1970: the libc path, which prints year 1 as "1", not four digits. */
+    time_format_us(-1, out);
+    assert_string_equal(out, "1969-12-31T23:59:59.999999Z");
+    time_format_us(-62135596800000000LL, out);
+    assert_string_equal(out, "0000-00-00T00:00:00.000000Z");
+}
+
+/* The cached second must follow every change of second, backwards too. */
+static void test_time_format_us_cache(void **state)
+{
+    char out[TRADE_TIME_LEN + 1];
+    time_format_us(1618677817121358LL, out);
+    time_format_us(1618677817999999LL, out);
+    assert_string_equal(out, "2021-04-17T16:43:37.999999Z");
+    time_format_us(1618677818000000LL, out);
+    assert_string_equal(out, "2021-04-17T16:43:38.000000Z");
+    time_format_us(1618677817000000LL, out);
+    assert_string_equal(out, "2021-04-17T16:43:37.000000Z");
+    time_format_us(-1, out);
+    time_format_us(1618677817000001LL, out);
+    assert_string_equal(out, "2021-04-17T16:43:37.000001Z");
+}
+
+/* The integer date arithmetic agrees with gmtime_r + strftime on seconds
+ * spread over every year it handles, and on every day of 1999 to 2101. */
+static void test_time_format_us_matches_libc(void **state)
+{
+    char out[TRADE_TIME_LEN + 1], want[32];
+    uint64_t x = 88172645463325252ULL;
+    for (int i = 0; i < 100000; i++) {
+        int64_t secs;
+        if (i < 40000) {
+            secs = 915148800LL + (int64_t)i * 86400 + (i * 7919) % 86400; /* from 1999 */
+        } else {
+            x ^= x << 13; /* xorshift64 */
+            x ^= x >> 7;
+            x ^= x << 17;
+            secs = (int64_t)(x % 253402300800ULL);
+        }
+        int64_t us = secs * 1000000 + (int64_t)(x % 1000000);
+        time_t tt = (time_t)secs;
+        struct tm tm;
+        gmtime_r(&tt, &tm);
+        strftime(want, 20, "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(want + 19, sizeof want - 19, ".%06dZ", (int)(us % 1000000));
+        time_format_us(us, out);
+        if (strcmp(out, want) != 0)
+            fail_msg("%lld: got %s, want %s", (long long)us, out, want);
+    }
 }
 
 static void test_trade_id_parse(void **state)
@@ -199,6 +266,8 @@ int main(void)
         cmocka_unit_test(test_time_padded_and_truncated),
         cmocka_unit_test(test_time_rejects),
         cmocka_unit_test(test_time_format_us),
+        cmocka_unit_test(test_time_format_us_cache),
+        cmocka_unit_test(test_time_format_us_matches_libc),
         cmocka_unit_test(test_trade_id_parse),
         cmocka_unit_test(test_pair_validate),
         cmocka_unit_test(test_trade_to_json_exact),
