@@ -1,18 +1,25 @@
 #include "redis_uv.h"
 
+#include <stdbool.h>
+
 #include "xalloc.h"
 
 struct redis_uv {
     redisAsyncContext *ac; /* NULL once hiredis has cleaned up */
     uv_poll_t poll;
     int events;
+    bool restart; /* libuv stopped the handle itself (error status) */
 };
 
 static void on_poll(uv_poll_t *handle, int status, int events)
 {
     struct redis_uv *p = handle->data;
-    if (status < 0)
+    if (status < 0) {
+        /* libuv has stopped the handle: the next update must start it
+         * again even if the event set is the same. */
+        p->restart = true;
         events = UV_READABLE | UV_WRITABLE;
+    }
     /* Reading may free the context (disconnect): check before writing. */
     if (p->ac && (events & UV_READABLE))
         redisAsyncHandleRead(p->ac);
@@ -20,10 +27,17 @@ static void on_poll(uv_poll_t *handle, int status, int events)
         redisAsyncHandleWrite(p->ac);
 }
 
-static void update(struct redis_uv *p)
+/* hiredis asks for writability on every command it queues (twice a trade
+ * under load); uv_poll_start re-registers the handle each time, so only a
+ * change of the event set reaches libuv. */
+static void update(struct redis_uv *p, int events)
 {
-    if (p->events)
-        uv_poll_start(&p->poll, p->events, on_poll);
+    if (events == p->events && !p->restart)
+        return;
+    p->events = events;
+    p->restart = false;
+    if (events)
+        uv_poll_start(&p->poll, events, on_poll);
     else
         uv_poll_stop(&p->poll);
 }
@@ -31,29 +45,25 @@ static void update(struct redis_uv *p)
 static void add_read(void *arg)
 {
     struct redis_uv *p = arg;
-    p->events |= UV_READABLE;
-    update(p);
+    update(p, p->events | UV_READABLE);
 }
 
 static void del_read(void *arg)
 {
     struct redis_uv *p = arg;
-    p->events &= ~UV_READABLE;
-    update(p);
+    update(p, p->events & ~UV_READABLE);
 }
 
 static void add_write(void *arg)
 {
     struct redis_uv *p = arg;
-    p->events |= UV_WRITABLE;
-    update(p);
+    update(p, p->events | UV_WRITABLE);
 }
 
 static void del_write(void *arg)
 {
     struct redis_uv *p = arg;
-    p->events &= ~UV_WRITABLE;
-    update(p);
+    update(p, p->events & ~UV_WRITABLE);
 }
 
 static void on_closed(uv_handle_t *handle)
