@@ -14,6 +14,9 @@
 #include <libwebsockets.h>
 #include <uv.h>
 
+/* Bytes read from a socket at once (lws's pt_serv_buf_size). */
+#define WSCTX_READ_BUF 65536
+
 /* Returns NULL (and logs why) when the context cannot be created. */
 struct lws_context *wsctx_new(uv_loop_t *loop);
 
