@@ -342,6 +342,8 @@ int ingest_main(int argc, char **argv, const struct exchange_def *ex)
         return 1;
     static const struct redis_conn_ops redis_ops = {on_redis_ready, on_redis_down};
     in.redis = redis_conn_new(in.loop, &c->redis, &redis_ops, &in);
+    /* Nothing here reads a status, integer or nil reply's value. */
+    redis_conn_lean_replies(in.redis);
     in.status = status_new(in.loop, in.redis, ex->name, products);
     in.publisher = publisher_new(in.loop, in.redis, in.status, ex->name, &c->pairs,
                                  c->history_len, c->queue_len);

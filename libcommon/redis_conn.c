@@ -32,6 +32,80 @@ struct redis_conn {
     void (*on_closed)(void *arg);
     void *closed_arg;
     int timers_open;
+    bool lean;               /* redis_conn_lean_replies() */
+};
+
+/* Shared replies of the lean reader: the type only. Never freed. */
+static redisReply lean_status = { .type = REDIS_REPLY_STATUS, .str = "" };
+static redisReply lean_integer = { .type = REDIS_REPLY_INTEGER };
+static redisReply lean_nil = { .type = REDIS_REPLY_NIL };
+
+static bool is_lean_placeholder(const redisReply *r)
+{
+    return r == &lean_status || r == &lean_integer || r == &lean_nil;
+}
+
+/* Each create function also links the new object into its parent array,
+ * as hiredis's own functions do. */
+static void *attach(const redisReadTask *task, redisReply *r)
+{
+    if (task->parent) {
+        redisReply *parent = task->parent->obj;
+        parent->element[task->idx] = r;
+    }
+    return r;
+}
+
+static void *lean_string(const redisReadTask *task, char *str, size_t len)
+{
+    if (task->type == REDIS_REPLY_STATUS)
+        return attach(task, &lean_status);
+    redisReply *r = xcalloc(1, sizeof *r);
+    r->type = task->type;
+    r->str = xmalloc(len + 1);
+    memcpy(r->str, str, len);
+    r->str[len] = '\0';
+    r->len = len;
+    return attach(task, r);
+}
+
+static void *lean_array(const redisReadTask *task, int elements)
+{
+    redisReply *r = xcalloc(1, sizeof *r);
+    r->type = REDIS_REPLY_ARRAY;
+    if (elements > 0)
+        r->element = xcalloc((size_t)elements, sizeof *r->element);
+    r->elements = elements > 0 ? (size_t)elements : 0;
+    return attach(task, r);
+}
+
+static void *lean_integer_reply(const redisReadTask *task, long long value)
+{
+    return attach(task, &lean_integer);
+}
+
+static void *lean_nil_reply(const redisReadTask *task)
+{
+    return attach(task, &lean_nil);
+}
+
+static void lean_free(void *obj)
+{
+    redisReply *r = obj;
+    if (r == NULL || is_lean_placeholder(r))
+        return;
+    if (r->type == REDIS_REPLY_ARRAY) {
+        for (size_t i = 0; i < r->elements; i++)
+            lean_free(r->element[i]);
+        free(r->element);
+    } else {
+        free(r->str);
+    }
+    free(r);
+}
+
+redisReplyObjectFunctions redis_lean_reply_functions = {
+    lean_string, lean_array, lean_integer_reply, lean_nil_reply, lean_free,
 };
 
 static void start_connect(struct redis_conn *rc);
@@ -177,6 +251,8 @@ static void start_connect(struct redis_conn *rc)
     }
     ac->data = rc;
     rc->ac = ac;
+    if (rc->lean)
+        ac->c.reader->fn = &redis_lean_reply_functions;
     redisAsyncSetConnectCallback(ac, on_connect);
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
     uv_timer_start(&rc->connect_timer, on_connect_timeout, CONNECT_TIMEOUT_MS, 0);
@@ -205,6 +281,14 @@ struct redis_conn *redis_conn_new(uv_loop_t *loop, const struct redis_url *url,
     rc->timers_open = 2;
     start_connect(rc);
     return rc;
+}
+
+void redis_conn_lean_replies(struct redis_conn *rc)
+{
+    rc->lean = true;
+    /* The first context is connecting and has read nothing yet. */
+    if (rc->ac)
+        rc->ac->c.reader->fn = &redis_lean_reply_functions;
 }
 
 redisAsyncContext *redis_conn_ctx(struct redis_conn *rc)

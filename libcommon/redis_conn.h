@@ -28,6 +28,17 @@ struct redis_conn_ops {
 /* The URL is copied. Connecting starts at once. */
 struct redis_conn *redis_conn_new(uv_loop_t *loop, const struct redis_url *url,
                                   const struct redis_conn_ops *ops, void *arg);
+/* From now on, replies on this connection keep only what the ingest path
+ * reads: status, integer and nil replies, at the top or inside an array, are
+ * shared placeholders with the right type but no text or value (str is "",
+ * integer 0); strings, errors and arrays are complete. Under load that is
+ * most replies (QUEUED, and the LPUSH, LTRIM and PUBLISH results in an EXEC
+ * reply), each of which otherwise costs an allocation or two. Call it right
+ * after redis_conn_new(), before the loop runs. Replies are freed by hiredis
+ * as usual; never call freeReplyObject() on one. */
+void redis_conn_lean_replies(struct redis_conn *rc);
+/* The reply functions behind it, for tests of the reader alone. */
+extern redisReplyObjectFunctions redis_lean_reply_functions;
 /* The context while ready, else NULL. */
 redisAsyncContext *redis_conn_ctx(struct redis_conn *rc);
 bool redis_conn_ready(const struct redis_conn *rc);
