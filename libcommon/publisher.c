@@ -1,7 +1,9 @@
 #include "publisher.h"
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -13,10 +15,11 @@
  * slices rather than one huge write buffer. */
 #define MAX_INFLIGHT 512
 /* Entries per transaction: under load, what one loop iteration read. */
-#define BATCH_MAX 64
+#define BATCH_MAX 256
 
-/* One formatted command: 3 + BATCH_MAX arguments of up to TRADE_JSON_MAX. */
-static char p_scratch[(2 + BATCH_MAX) * (TRADE_JSON_MAX + 32) + 64];
+/* One formatted command: an LPUSH of BATCH_MAX trades of up to
+ * TRADE_JSON_MAX bytes, each with its "$<len>" header, after the head. */
+static char p_scratch[BATCH_MAX * (TRADE_JSON_MAX + 32) + 256];
 
 static struct metric m_published = METRIC_COUNTER_INIT(
     "poeticoins_trades_published_total", "Trades written to Redis (list and channel)", NULL);
@@ -29,6 +32,12 @@ static struct metric m_redis_errors = METRIC_COUNTER_INIT(
 static struct metric m_queued =
     METRIC_GAUGE_INIT("poeticoins_publish_queue_length", "Trades waiting for Redis to confirm");
 
+/* A command prefix in RESP, rendered once per product. */
+struct resp_piece {
+    size_t len;
+    char text[128];
+};
+
 struct product {
     char pair[TRADE_PAIR_MAX];
     char list_key[64];
@@ -38,6 +47,10 @@ struct product {
     bool has_last;
     uint64_t redis_head; /* id at the head of the history list, read on connect */
     bool has_redis_head;
+    /* Everything of the transaction's commands but the trades, in RESP:
+     * "*3 $7 PUBLISH $n <channel>" (and for the gap channel), the LPUSH's
+     * arguments after its count ("$5 LPUSH $n <list>"), and the whole LTRIM. */
+    struct resp_piece publish_head, gap_head, lpush_head, ltrim;
 };
 
 struct entry {
@@ -47,7 +60,7 @@ struct entry {
     bool gap;           /* a gap event, not a trade: PUBLISH only */
     uint16_t batch;     /* entries in the transaction this one starts, once sent */
     char traded_at[TRADE_TIME_LEN + 1];
-    char json[TRADE_JSON_MAX];
+    char json[];        /* len bytes and a NUL */
 };
 
 struct publisher {
@@ -118,34 +131,36 @@ static void resume_if_room(struct publisher *p)
 }
 
 
+/* The group (one LPUSH and one LTRIM) of each entry of a batch, numbered
+ * in order of first appearance as send_batch() sends them; SIZE_MAX for gap
+ * events. Returns the number of groups. Only for a failed transaction. */
+static size_t batch_groups(struct publisher *p, uint64_t first, size_t n, size_t *group)
+{
+    size_t groups = 0;
+    for (size_t j = 0; j < n; j++) {
+        const struct entry *f = at(p, first + j);
+        group[j] = SIZE_MAX;
+        if (f->gap)
+            continue;
+        for (size_t k = 0; k < j && group[j] == SIZE_MAX; k++)
+            if (group[k] != SIZE_MAX && at(p, first + k)->product == f->product)
+                group[j] = group[k];
+        if (group[j] == SIZE_MAX)
+            group[j] = groups++;
+    }
+    return groups;
+}
+
 /* Whether the element for entry i of a batch reply went through: its
  * product's LPUSH and LTRIM (trades) and its PUBLISH. The reply's layout is
- * send_batch()'s: per product in order of first appearance, LPUSH and LTRIM;
- * then one PUBLISH per entry. */
-static const char *batch_error(struct publisher *p, uint64_t first, size_t n, size_t i,
-                               const redisReply *reply)
+ * send_batch()'s: per group, LPUSH and LTRIM; then one PUBLISH per entry. */
+static const char *batch_error(const redisReply *reply, size_t n, size_t i, size_t groups,
+                               size_t mine)
 {
     if (reply->type == REDIS_REPLY_ERROR)
         return reply->str;
     if (reply->type != REDIS_REPLY_ARRAY)
         return "transaction aborted";
-    size_t groups = 0, mine = SIZE_MAX;
-    struct entry *e = at(p, first + i);
-    for (size_t j = 0; j < n; j++) {
-        struct entry *f = at(p, first + j);
-        if (f->gap)
-            continue;
-        bool seen = false;
-        for (size_t k = 0; k < j && !seen; k++) {
-            struct entry *g = at(p, first + k);
-            seen = !g->gap && g->product == f->product;
-        }
-        if (seen)
-            continue;
-        if (!e->gap && f->product == e->product)
-            mine = groups;
-        groups++;
-    }
     if (reply->elements != 2 * groups + n)
         return "a command in the transaction failed";
     const redisReply *parts[3] = { reply->element[2 * groups + i], NULL, NULL };
@@ -170,11 +185,12 @@ static void on_exec(redisAsyncContext *ac, void *r, void *privdata)
     bool all_ok = reply->type == REDIS_REPLY_ARRAY;
     for (size_t k = 0; all_ok && k < reply->elements; k++)
         all_ok = reply->element[k]->type != REDIS_REPLY_ERROR;
+    size_t group[BATCH_MAX], groups = all_ok ? 0 : batch_groups(p, first, n, group);
     for (size_t i = 0; i < n; i++) {
         struct entry *e = at(p, first + i);
         /* Retrying cannot help (e.g. WRONGTYPE: the key holds something
          * else); blocking the queue behind it would lose everything after. */
-        const char *why = all_ok ? NULL : batch_error(p, first, n, i, reply);
+        const char *why = all_ok ? NULL : batch_error(reply, n, i, groups, group[i]);
         if (why == NULL && !e->gap) {
             m_published.value++;
             status_trade_published(p->status, e->traded_at);
@@ -193,38 +209,45 @@ static void on_exec(redisAsyncContext *ac, void *r, void *privdata)
     check_empty(p);
 }
 
-/* Writes "<c><n>\r\n" at out; returns its length. */
-static size_t resp_len(char *out, char c, size_t n)
+/* Writes "<c><n>\r\n" at out; returns the end. */
+static char *put_len(char *out, char c, size_t n)
 {
     char digits[24];
-    size_t d = 0, o = 0;
+    size_t d = 0;
     do {
         digits[d++] = (char)('0' + n % 10);
         n /= 10;
     } while (n);
-    out[o++] = c;
+    *out++ = c;
     while (d)
-        out[o++] = digits[--d];
-    out[o++] = '\r';
-    out[o++] = '\n';
-    return o;
+        *out++ = digits[--d];
+    *out++ = '\r';
+    *out++ = '\n';
+    return out;
 }
 
-/* Appends one command in RESP to the hiredis output buffer, with its reply
- * callback; formatting it here skips hiredis's generic sds formatting. */
-static void command(redisAsyncContext *ac, redisCallbackFn *fn, void *privdata, int argc,
-                    const char **argv, const size_t *lens)
+static char *put_piece(char *out, const struct resp_piece *piece)
 {
-    char *buf = p_scratch;
-    size_t o = resp_len(buf, '*', (size_t)argc);
-    for (int i = 0; i < argc; i++) {
-        o += resp_len(buf + o, '$', lens[i]);
-        memcpy(buf + o, argv[i], lens[i]);
-        o += lens[i];
-        buf[o++] = '\r';
-        buf[o++] = '\n';
-    }
-    redisAsyncFormattedCommand(ac, fn, privdata, buf, o);
+    memcpy(out, piece->text, piece->len);
+    return out + piece->len;
+}
+
+/* "$<len>\r\n<json>\r\n" */
+static char *put_entry(char *out, const struct entry *e)
+{
+    out = put_len(out, '$', e->len);
+    memcpy(out, e->json, e->len);
+    out += e->len;
+    *out++ = '\r';
+    *out++ = '\n';
+    return out;
+}
+
+/* Hands the command in p_scratch[0, end) to hiredis, which copies it into
+ * its output buffer and queues the reply callback. */
+static void command(redisAsyncContext *ac, redisCallbackFn *fn, void *privdata, const char *end)
+{
+    redisAsyncFormattedCommand(ac, fn, privdata, p_scratch, (size_t)(end - p_scratch));
 }
 
 /* Sends entries [first, first + n) as one transaction:
@@ -232,48 +255,69 @@ static void command(redisAsyncContext *ac, redisCallbackFn *fn, void *privdata, 
  *   per entry, in queue order: PUBLISH <channel> <json>; EXEC
  * Every list is updated before any PUBLISH, and Redis applies all or none,
  * so the guarantees of one trade per transaction hold for each trade.
- * LPUSH with several values pushes them left in turn: newest first. */
+ * LPUSH with several values pushes them left in turn: newest first.
+ * Commands are written in RESP here, from the pieces rendered at start,
+ * rather than through hiredis's generic formatting. */
 static void send_batch(struct publisher *p, redisAsyncContext *ac, uint64_t first, size_t n)
 {
-    static const char *multi[] = { "MULTI" }, *exec[] = { "EXEC" };
-    static const size_t one5[] = { 5 }, one4[] = { 4 };
-    const char *argv[2 + BATCH_MAX];
-    size_t lens[2 + BATCH_MAX];
+    static const char multi[] = "*1\r\n$5\r\nMULTI\r\n", exec[] = "*1\r\n$4\r\nEXEC\r\n";
     bool done[BATCH_MAX] = { false };
     at(p, first)->batch = (uint16_t)n;
-    command(ac, NULL, NULL, 1, multi, one5);
+    redisAsyncFormattedCommand(ac, NULL, NULL, multi, sizeof multi - 1);
     for (size_t i = 0; i < n; i++) {
         struct entry *e = at(p, first + i);
         if (e->gap || done[i])
             continue;
         struct product *pr = &p->products[e->product];
-        int argc = 0;
-        argv[argc] = "LPUSH";
-        lens[argc++] = 5;
-        argv[argc] = pr->list_key;
-        lens[argc++] = strlen(pr->list_key);
+        size_t values = 0;
+        for (size_t j = i; j < n; j++) {
+            struct entry *f = at(p, first + j);
+            values += !f->gap && f->product == e->product;
+        }
+        char *o = put_len(p_scratch, '*', 2 + values);
+        o = put_piece(o, &pr->lpush_head);
         for (size_t j = i; j < n; j++) {
             struct entry *f = at(p, first + j);
             if (!f->gap && f->product == e->product) {
                 done[j] = true;
-                argv[argc] = f->json;
-                lens[argc++] = f->len;
+                o = put_entry(o, f);
             }
         }
-        command(ac, NULL, NULL, argc, argv, lens);
-        const char *ltrim[] = { "LTRIM", pr->list_key, "0", p->trim_end };
-        size_t ltrim_len[] = { 5, strlen(pr->list_key), 1, strlen(p->trim_end) };
-        command(ac, NULL, NULL, 4, ltrim, ltrim_len);
+        command(ac, NULL, NULL, o);
+        redisAsyncFormattedCommand(ac, NULL, NULL, pr->ltrim.text, pr->ltrim.len);
     }
     for (size_t i = 0; i < n; i++) {
         struct entry *e = at(p, first + i);
         struct product *pr = &p->products[e->product];
-        const char *channel = e->gap ? pr->gap_channel : pr->channel;
-        const char *pub[] = { "PUBLISH", channel, e->json };
-        size_t pub_len[] = { 7, strlen(channel), e->len };
-        command(ac, NULL, NULL, 3, pub, pub_len);
+        char *o = put_piece(p_scratch, e->gap ? &pr->gap_head : &pr->publish_head);
+        command(ac, NULL, NULL, put_entry(o, e));
     }
-    command(ac, on_exec, p, 1, exec, one4);
+    redisAsyncFormattedCommand(ac, on_exec, p, exec, sizeof exec - 1);
+}
+
+/* Grows hiredis's output buffer once for everything flush() is about to
+ * queue. hiredis appends command by command and frees the buffer after
+ * each complete write, so a flush of a few hundred trades otherwise grows
+ * it from empty by doubling: a dozen reallocs that copy it all again.
+ * obuf is a public sds field of the context; hiredis appends to it with
+ * sdscatlen, which uses the room made here. */
+static void reserve_output(struct publisher *p, redisAsyncContext *ac, uint64_t end)
+{
+    size_t need = 64; /* MULTI, EXEC */
+    for (uint64_t pos = p->sent; pos < end; pos++) {
+        const struct entry *e = at(p, pos);
+        const struct product *pr = &p->products[e->product];
+        /* LPUSH value and PUBLISH, each with its "$<len>" header */
+        need += 2 * ((size_t)e->len + 8) + (e->gap ? pr->gap_head.len : pr->publish_head.len);
+    }
+    size_t batches = (size_t)(end - p->sent + BATCH_MAX - 1) / BATCH_MAX;
+    for (size_t i = 0; i < p->nproducts; i++)
+        need += batches * (8 + p->products[i].lpush_head.len + p->products[i].ltrim.len);
+    if (sdsavail(ac->c.obuf) >= need)
+        return;
+    sds grown = sdsMakeRoomFor(ac->c.obuf, need);
+    if (grown != NULL) /* else hiredis meets the shortage itself */
+        ac->c.obuf = grown;
 }
 
 static void flush(struct publisher *p)
@@ -281,12 +325,16 @@ static void flush(struct publisher *p)
     redisAsyncContext *ac = redis_conn_ctx(p->rc);
     if (ac == NULL || !p->loaded)
         return;
-    while (p->sent < p->tail && p->sent - p->head < MAX_INFLIGHT) {
-        uint64_t n = p->tail - p->sent, room = MAX_INFLIGHT - (p->sent - p->head);
+    uint64_t end = p->tail;
+    if (end - p->head > MAX_INFLIGHT)
+        end = p->head + MAX_INFLIGHT;
+    if (p->sent >= end)
+        return;
+    reserve_output(p, ac, end);
+    while (p->sent < end) {
+        uint64_t n = end - p->sent;
         if (n > BATCH_MAX)
             n = BATCH_MAX;
-        if (n > room)
-            n = room;
         send_batch(p, ac, p->sent, (size_t)n);
         p->sent += n;
     }
@@ -502,6 +550,21 @@ void publisher_drain(struct publisher *p, void (*on_empty)(void *arg), void *arg
     check_empty(p);
 }
 
+static void render(struct resp_piece *piece, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void render(struct resp_piece *piece, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(piece->text, sizeof piece->text, fmt, ap);
+    va_end(ap);
+    /* Keys are at most 63 bytes (struct product), so this cannot happen. */
+    if (n < 0 || (size_t)n >= sizeof piece->text)
+        abort();
+    piece->len = (size_t)n;
+}
+
 struct publisher *publisher_new(uv_loop_t *loop, struct redis_conn *rc, struct status *status,
                                 const char *exchange, const struct pair_list *pairs,
                                 long long history_len, long long queue_len)
@@ -527,6 +590,14 @@ struct publisher *publisher_new(uv_loop_t *loop, struct redis_conn *rc, struct s
         snprintf(pr->list_key, sizeof pr->list_key, "history:%s:%s", exchange, pr->pair);
         snprintf(pr->channel, sizeof pr->channel, "trades:%s:%s", exchange, pr->pair);
         snprintf(pr->gap_channel, sizeof pr->gap_channel, "gaps:%s:%s", exchange, pr->pair);
+        render(&pr->publish_head, "*3\r\n$7\r\nPUBLISH\r\n$%zu\r\n%s\r\n",
+               strlen(pr->channel), pr->channel);
+        render(&pr->gap_head, "*3\r\n$7\r\nPUBLISH\r\n$%zu\r\n%s\r\n", strlen(pr->gap_channel),
+               pr->gap_channel);
+        render(&pr->lpush_head, "$5\r\nLPUSH\r\n$%zu\r\n%s\r\n", strlen(pr->list_key),
+               pr->list_key);
+        render(&pr->ltrim, "*4\r\n$5\r\nLTRIM\r\n$%zu\r\n%s\r\n$1\r\n0\r\n$%zu\r\n%s\r\n",
+               strlen(pr->list_key), pr->list_key, strlen(p->trim_end), p->trim_end);
     }
     p->cap = (uint64_t)queue_len;
     p->high = p->cap / 2 + 1;
