@@ -56,12 +56,21 @@ struct product {
 struct entry {
     uint64_t id;
     uint16_t product;
-    uint16_t len;
+    uint16_t len;       /* of the message */
+    uint8_t head_len;   /* of the "$<len>\r\n" in front of it */
     bool gap;           /* a gap event, not a trade: PUBLISH only */
     uint16_t batch;     /* entries in the transaction this one starts, once sent */
     char traded_at[TRADE_TIME_LEN + 1];
-    char json[];        /* len bytes and a NUL */
+    /* The message as a RESP bulk string, "$<len>\r\n<message>\r\n", built
+     * once and copied as is into the LPUSH and the PUBLISH. */
+    char bulk[];
 };
+
+/* A product's trades in the batch being sent, chained in queue order. */
+struct group {
+    uint16_t first, last, count;
+};
+#define NO_ENTRY UINT16_MAX
 
 struct publisher {
     struct redis_conn *rc;
@@ -70,9 +79,12 @@ struct publisher {
     char trim_end[24];
     struct product *products;
     size_t nproducts;
-    struct entry **ring;  /* cap slots, NULL when free */
-    uint64_t cap;
-    /* Monotonic positions; ring index = pos % cap.
+    size_t last_found;    /* find_product()'s last answer */
+    struct entry **ring;  /* mask + 1 slots, NULL when free */
+    uint64_t cap;         /* PUBLISH_QUEUE_LEN */
+    uint64_t mask;        /* a power of two above cap, less one */
+    struct group *groups; /* per product, for send_batch() */
+    /* Monotonic positions; ring index = pos & mask.
      * head: oldest unconfirmed; sent: next to send; tail: next free. */
     uint64_t head, sent, tail;
     bool loaded;          /* history heads read since the last connect */
@@ -92,20 +104,56 @@ struct publisher {
 
 static struct entry *at(struct publisher *p, uint64_t pos)
 {
-    return p->ring[pos % p->cap];
+    return p->ring[pos & p->mask];
 }
 
-static struct entry *entry_new(struct publisher *p, uint64_t pos, size_t json_len)
+/* Writes "<c><n>\r\n" at out; returns the end. */
+static char *put_len(char *out, char c, size_t n)
 {
-    struct entry *e = xmalloc(sizeof *e + json_len + 1);
-    p->ring[pos % p->cap] = e;
+    char digits[24];
+    size_t d = 0;
+    do {
+        digits[d++] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    *out++ = c;
+    while (d)
+        *out++ = digits[--d];
+    *out++ = '\r';
+    *out++ = '\n';
+    return out;
+}
+
+/* A new entry at pos holding `message` (len < TRADE_JSON_MAX) as a bulk
+ * string; the caller fills the other fields. */
+static struct entry *entry_new(struct publisher *p, uint64_t pos, const char *message, size_t len)
+{
+    char head[16];
+    size_t head_len = (size_t)(put_len(head, '$', len) - head);
+    struct entry *e = xmalloc(sizeof *e + head_len + len + 2);
+    memcpy(e->bulk, head, head_len);
+    memcpy(e->bulk + head_len, message, len);
+    memcpy(e->bulk + head_len + len, "\r\n", 2);
+    e->head_len = (uint8_t)head_len;
+    e->len = (uint16_t)len;
+    p->ring[pos & p->mask] = e;
     return e;
+}
+
+static size_t bulk_len(const struct entry *e)
+{
+    return e->head_len + (size_t)e->len + 2;
+}
+
+static const char *entry_message(const struct entry *e)
+{
+    return e->bulk + e->head_len;
 }
 
 static void entry_free(struct publisher *p, uint64_t pos)
 {
-    free(p->ring[pos % p->cap]);
-    p->ring[pos % p->cap] = NULL;
+    free(p->ring[pos & p->mask]);
+    p->ring[pos & p->mask] = NULL;
 }
 
 static void update_gauge(struct publisher *p)
@@ -196,8 +244,8 @@ static void on_exec(redisAsyncContext *ac, void *r, void *privdata)
             status_trade_published(p->status, e->traded_at);
         } else if (why) {
             m_redis_errors.value++;
-            log_error("redis refused trade %s %s: %s; skipped", p->products[e->product].pair,
-                      e->json, why);
+            log_error("redis refused trade %s %.*s: %s; skipped", p->products[e->product].pair,
+                      (int)e->len, entry_message(e), why);
         }
     }
     /* Confirmed (or refused for good): the entries are done. */
@@ -209,38 +257,16 @@ static void on_exec(redisAsyncContext *ac, void *r, void *privdata)
     check_empty(p);
 }
 
-/* Writes "<c><n>\r\n" at out; returns the end. */
-static char *put_len(char *out, char c, size_t n)
-{
-    char digits[24];
-    size_t d = 0;
-    do {
-        digits[d++] = (char)('0' + n % 10);
-        n /= 10;
-    } while (n);
-    *out++ = c;
-    while (d)
-        *out++ = digits[--d];
-    *out++ = '\r';
-    *out++ = '\n';
-    return out;
-}
-
 static char *put_piece(char *out, const struct resp_piece *piece)
 {
     memcpy(out, piece->text, piece->len);
     return out + piece->len;
 }
 
-/* "$<len>\r\n<json>\r\n" */
-static char *put_entry(char *out, const struct entry *e)
+static char *put_bulk(char *out, const struct entry *e)
 {
-    out = put_len(out, '$', e->len);
-    memcpy(out, e->json, e->len);
-    out += e->len;
-    *out++ = '\r';
-    *out++ = '\n';
-    return out;
+    memcpy(out, e->bulk, bulk_len(e));
+    return out + bulk_len(e);
 }
 
 /* Hands the command in p_scratch[0, end) to hiredis, which copies it into
@@ -256,41 +282,48 @@ static void command(redisAsyncContext *ac, redisCallbackFn *fn, void *privdata, 
  * Every list is updated before any PUBLISH, and Redis applies all or none,
  * so the guarantees of one trade per transaction hold for each trade.
  * LPUSH with several values pushes them left in turn: newest first.
- * Commands are written in RESP here, from the pieces rendered at start,
- * rather than through hiredis's generic formatting. */
+ * Products come in order of their first trade in the batch (on_exec() and
+ * batch_groups() rely on it). Commands are written in RESP here, from the
+ * pieces rendered at start, rather than through hiredis's formatting. */
 static void send_batch(struct publisher *p, redisAsyncContext *ac, uint64_t first, size_t n)
 {
     static const char multi[] = "*1\r\n$5\r\nMULTI\r\n", exec[] = "*1\r\n$4\r\nEXEC\r\n";
-    bool done[BATCH_MAX] = { false };
-    at(p, first)->batch = (uint16_t)n;
-    redisAsyncFormattedCommand(ac, NULL, NULL, multi, sizeof multi - 1);
+    struct entry *batch[BATCH_MAX];
+    uint16_t next[BATCH_MAX];  /* the next entry of the same product */
+    uint16_t order[BATCH_MAX]; /* products, in order of their first entry */
+    size_t groups = 0;
     for (size_t i = 0; i < n; i++) {
-        struct entry *e = at(p, first + i);
-        if (e->gap || done[i])
+        struct entry *e = batch[i] = at(p, first + i);
+        if (e->gap)
             continue;
-        struct product *pr = &p->products[e->product];
-        size_t values = 0;
-        for (size_t j = i; j < n; j++) {
-            struct entry *f = at(p, first + j);
-            values += !f->gap && f->product == e->product;
+        struct group *g = &p->groups[e->product];
+        next[i] = NO_ENTRY;
+        if (g->count++ == 0) {
+            g->first = (uint16_t)i;
+            order[groups++] = e->product;
+        } else {
+            next[g->last] = (uint16_t)i;
         }
-        char *o = put_len(p_scratch, '*', 2 + values);
+        g->last = (uint16_t)i;
+    }
+    batch[0]->batch = (uint16_t)n;
+    redisAsyncFormattedCommand(ac, NULL, NULL, multi, sizeof multi - 1);
+    for (size_t k = 0; k < groups; k++) {
+        struct group *g = &p->groups[order[k]];
+        const struct product *pr = &p->products[order[k]];
+        char *o = put_len(p_scratch, '*', 2 + (size_t)g->count);
         o = put_piece(o, &pr->lpush_head);
-        for (size_t j = i; j < n; j++) {
-            struct entry *f = at(p, first + j);
-            if (!f->gap && f->product == e->product) {
-                done[j] = true;
-                o = put_entry(o, f);
-            }
-        }
+        for (uint16_t i = g->first; i != NO_ENTRY; i = next[i])
+            o = put_bulk(o, batch[i]);
         command(ac, NULL, NULL, o);
         redisAsyncFormattedCommand(ac, NULL, NULL, pr->ltrim.text, pr->ltrim.len);
+        g->count = 0;
     }
     for (size_t i = 0; i < n; i++) {
-        struct entry *e = at(p, first + i);
-        struct product *pr = &p->products[e->product];
+        const struct entry *e = batch[i];
+        const struct product *pr = &p->products[e->product];
         char *o = put_piece(p_scratch, e->gap ? &pr->gap_head : &pr->publish_head);
-        command(ac, NULL, NULL, put_entry(o, e));
+        command(ac, NULL, NULL, put_bulk(o, e));
     }
     redisAsyncFormattedCommand(ac, on_exec, p, exec, sizeof exec - 1);
 }
@@ -307,8 +340,8 @@ static void reserve_output(struct publisher *p, redisAsyncContext *ac, uint64_t 
     for (uint64_t pos = p->sent; pos < end; pos++) {
         const struct entry *e = at(p, pos);
         const struct product *pr = &p->products[e->product];
-        /* LPUSH value and PUBLISH, each with its "$<len>" header */
-        need += 2 * ((size_t)e->len + 8) + (e->gap ? pr->gap_head.len : pr->publish_head.len);
+        /* LPUSH value and PUBLISH */
+        need += 2 * bulk_len(e) + (e->gap ? pr->gap_head.len : pr->publish_head.len);
     }
     size_t batches = (size_t)(end - p->sent + BATCH_MAX - 1) / BATCH_MAX;
     for (size_t i = 0; i < p->nproducts; i++)
@@ -348,11 +381,18 @@ static void on_check(uv_check_t *check)
     flush(check->data);
 }
 
+/* Each trade is looked up twice in a row (publisher_last_id() from
+ * recovery, then publisher_submit()), and feeds come in bursts of one
+ * product: the last product found is tried first. */
 static struct product *find_product(struct publisher *p, const char *pair, size_t *index)
 {
+    if (strcmp(p->products[p->last_found].pair, pair) == 0) {
+        *index = p->last_found;
+        return &p->products[p->last_found];
+    }
     for (size_t i = 0; i < p->nproducts; i++)
         if (strcmp(p->products[i].pair, pair) == 0) {
-            *index = i;
+            *index = p->last_found = i;
             return &p->products[i];
         }
     return NULL;
@@ -381,13 +421,11 @@ enum publish_result publisher_submit(struct publisher *p, const struct trade *t)
     pr->has_last = true;
     char json[TRADE_JSON_MAX];
     size_t len = trade_to_json(t, json);
-    struct entry *e = entry_new(p, p->tail++, len);
+    struct entry *e = entry_new(p, p->tail++, json, len);
     e->id = t->id;
     e->gap = false;
     e->product = (uint16_t)index;
     memcpy(e->traded_at, t->traded_at, sizeof e->traded_at);
-    memcpy(e->json, json, len + 1);
-    e->len = (uint16_t)len;
     update_gauge(p);
     /* Redis is there but behind: slow the feed down rather than fill the
      * queue, which is for outages. While Redis is away nothing pauses. */
@@ -413,8 +451,8 @@ static void drop_already_published(struct publisher *p)
             continue;
         }
         if (out != pos) {
-            p->ring[out % p->cap] = e;
-            p->ring[pos % p->cap] = NULL;
+            p->ring[out & p->mask] = e;
+            p->ring[pos & p->mask] = NULL;
         }
         out++;
     }
@@ -504,14 +542,14 @@ void publisher_set_backpressure(struct publisher *p, void (*on_pause)(void *arg,
     p->pause_arg = arg;
 }
 
-bool publisher_last_id(const struct publisher *p, const char *pair, uint64_t *id)
+bool publisher_last_id(struct publisher *p, const char *pair, uint64_t *id)
 {
-    for (size_t i = 0; i < p->nproducts; i++)
-        if (strcmp(p->products[i].pair, pair) == 0) {
-            *id = p->products[i].last_id;
-            return p->products[i].has_last;
-        }
-    return false;
+    size_t index;
+    const struct product *pr = find_product(p, pair, &index);
+    if (pr == NULL)
+        return false;
+    *id = pr->last_id;
+    return pr->has_last;
 }
 
 bool publisher_heads_known(const struct publisher *p)
@@ -528,13 +566,12 @@ void publisher_gap(struct publisher *p, const char *pair, const char *json, size
         m_dropped.value++;
         return;
     }
-    struct entry *e = entry_new(p, p->tail++, len);
-    memset(e, 0, sizeof *e);
+    struct entry *e = entry_new(p, p->tail++, json, len);
+    e->id = 0;
     e->gap = true;
     e->product = (uint16_t)index;
-    memcpy(e->json, json, len);
-    e->json[len] = '\0';
-    e->len = (uint16_t)len;
+    e->batch = 0;
+    memset(e->traded_at, 0, sizeof e->traded_at);
     update_gauge(p);
 }
 
@@ -599,7 +636,12 @@ struct publisher *publisher_new(uv_loop_t *loop, struct redis_conn *rc, struct s
         render(&pr->ltrim, "*4\r\n$5\r\nLTRIM\r\n$%zu\r\n%s\r\n$1\r\n0\r\n$%zu\r\n%s\r\n",
                strlen(pr->list_key), pr->list_key, strlen(p->trim_end), p->trim_end);
     }
+    p->groups = xcalloc(pairs->count, sizeof *p->groups);
     p->cap = (uint64_t)queue_len;
+    p->mask = 1;
+    while (p->mask < p->cap)
+        p->mask <<= 1;
+    p->mask--;
     p->high = p->cap / 2 + 1;
     p->low = p->cap / 4;
     uv_check_init(loop, &p->check);
@@ -609,7 +651,7 @@ struct publisher *publisher_new(uv_loop_t *loop, struct redis_conn *rc, struct s
     uv_unref((uv_handle_t *)&p->check);
     /* calloc'd: pages are only touched (and resident) as the queue fills. */
     /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of entry pointers */
-    p->ring = xcalloc((size_t)queue_len, sizeof *p->ring);
+    p->ring = xcalloc((size_t)p->mask + 1, sizeof *p->ring);
     return p;
 }
 
@@ -623,6 +665,7 @@ void publisher_free(struct publisher *p)
     for (uint64_t pos = p->head; pos < p->tail; pos++)
         entry_free(p, pos);
     free(p->ring);
+    free(p->groups);
     free(p->products);
     free(p);
 }

@@ -43,7 +43,7 @@ struct publisher *publisher_new(uv_loop_t *loop, struct redis_conn *rc, struct s
 enum publish_result publisher_submit(struct publisher *p, const struct trade *t);
 /* The last trade id accepted for `pair` (from this process or read back from
  * Redis); false when none is known yet. */
-bool publisher_last_id(const struct publisher *p, const char *pair, uint64_t *id);
+bool publisher_last_id(struct publisher *p, const char *pair, uint64_t *id);
 /* Whether the history heads have been read from Redis at least once, so
  * that publisher_last_id() knows what earlier runs published. */
 bool publisher_heads_known(const struct publisher *p);
