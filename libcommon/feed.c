@@ -97,14 +97,19 @@ static void attempt_ended(struct feed *f, const char *why)
     uv_timer_start(&f->retry_timer, connect_now, delay, 0);
 }
 
+static void skipped_oversized(struct feed *f)
+{
+    unsigned suppressed;
+    m_oversized.value++;
+    if (log_ratelimit_allow(&f->rl, loop_now_ms(), &suppressed))
+        log_warn("skipped a message over %zu bytes (%u similar lines suppressed)",
+                 f->cfg.max_frame, suppressed);
+}
+
 static void deliver(struct feed *f, struct lws *wsi)
 {
     if (f->rx_oversized) {
-        unsigned suppressed;
-        m_oversized.value++;
-        if (log_ratelimit_allow(&f->rl, loop_now_ms(), &suppressed))
-            log_warn("skipped a message over %zu bytes (%u similar lines suppressed)",
-                     f->cfg.max_frame, suppressed);
+        skipped_oversized(f);
     } else {
         m_frames.value++;
         m_bytes.value += (int64_t)f->rx_len;
@@ -117,6 +122,19 @@ static void deliver(struct feed *f, struct lws *wsi)
 static void receive(struct feed *f, struct lws *wsi, const char *in, size_t len)
 {
     f->last_rx_ms = loop_now_ms();
+    bool complete = lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0;
+    if (complete && f->rx_len == 0 && !f->rx_oversized) {
+        /* The whole message in one piece, as nearly all are (up to
+         * WSCTX_READ_BUF bytes): hand over lws's buffer, no copy. */
+        if (len > f->cfg.max_frame) {
+            skipped_oversized(f);
+            return;
+        }
+        m_frames.value++;
+        m_bytes.value += (int64_t)len;
+        f->ops.on_frame(f->arg, in, len, wall_now_us());
+        return;
+    }
     if (!f->rx_oversized) {
         if (f->rx_len + len > f->cfg.max_frame) {
             f->rx_oversized = true;
@@ -133,7 +151,7 @@ static void receive(struct feed *f, struct lws *wsi, const char *in, size_t len)
             f->rx[f->rx_len] = '\0';
         }
     }
-    if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0)
+    if (complete)
         deliver(f, wsi);
 }
 

@@ -8,7 +8,8 @@
  * silent for stale_ms. The exchange module only says what to send on open and
  * what a message means (feed_ops); it never sees a socket.
  *
- * Ownership: frames passed to on_frame are valid only during the call.
+ * Ownership: frames passed to on_frame are valid only during the call (and
+ * NUL-terminated: data[len] is 0).
  * feed_send() copies. All callbacks run on the loop. */
 #ifndef POETICOINS_FEED_H
 #define POETICOINS_FEED_H
