@@ -211,12 +211,15 @@ static void format_second(int64_t secs, char out[19])
 
 void time_format_us(int64_t us, char out[TRADE_TIME_LEN + 1])
 {
-    /* Called for every trade (received_at, and Bitstamp's traded_at), and
-     * consecutive calls are nearly always in the same second: keep the last
-     * second's text. One thread per process; _Thread_local keeps it right
-     * should that change. */
-    static _Thread_local int64_t cached_secs = -1;
-    static _Thread_local char cached[19];
+    /* Called for every trade (received_at, and Bitstamp's traded_at too),
+     * nearly always for one or two seconds in turn: keep the text of the
+     * last two seconds. One thread per process; _Thread_local keeps it
+     * right should that change. */
+    static _Thread_local struct {
+        int64_t secs;
+        char text[19];
+    } cache[2] = { { -1, "" }, { -1, "" } };
+    static _Thread_local unsigned victim;
     time_t secs = (time_t)(us / 1000000);
     long frac = (long)(us % 1000000);
     if (frac < 0) {
@@ -224,11 +227,14 @@ void time_format_us(int64_t us, char out[TRADE_TIME_LEN + 1])
         secs--;
     }
     if (secs >= 0 && secs <= TIME_FAST_MAX_S) {
-        if (secs != cached_secs) {
-            format_second(secs, cached);
-            cached_secs = secs;
+        unsigned slot = cache[1].secs == secs;
+        if (cache[slot].secs != secs) {
+            slot = victim;
+            victim ^= 1;
+            format_second(secs, cache[slot].text);
+            cache[slot].secs = secs;
         }
-        memcpy(out, cached, 19);
+        memcpy(out, cache[slot].text, 19);
     } else {
         /* Outside years 1970 to 9999 (never for a real trade): the libc
          * path, with its own rules for years that are not four digits. */

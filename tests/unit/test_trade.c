@@ -155,6 +155,22 @@ static void test_time_format_us_cache(void **state)
     time_format_us(-1, out);
     time_format_us(1618677817000001LL, out);
     assert_string_equal(out, "2021-04-17T16:43:37.000001Z");
+    /* Two seconds in turn (Bitstamp's traded_at and received_at), then a
+     * third that takes one slot, then both others again. */
+    for (int i = 0; i < 3; i++) {
+        time_format_us(1618677817000002LL, out);
+        assert_string_equal(out, "2021-04-17T16:43:37.000002Z");
+        time_format_us(1641343699596000LL, out);
+        assert_string_equal(out, "2022-01-05T00:48:19.596000Z");
+    }
+    time_format_us(951782400000000LL, out);
+    assert_string_equal(out, "2000-02-29T00:00:00.000000Z");
+    time_format_us(1618677817000003LL, out);
+    assert_string_equal(out, "2021-04-17T16:43:37.000003Z");
+    time_format_us(1641343699000001LL, out);
+    assert_string_equal(out, "2022-01-05T00:48:19.000001Z");
+    time_format_us(951782400000004LL, out);
+    assert_string_equal(out, "2000-02-29T00:00:00.000004Z");
 }
 
 /* The integer date arithmetic agrees with gmtime_r + strftime on seconds
