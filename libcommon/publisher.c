@@ -306,7 +306,7 @@ static void send_batch(struct publisher *p, redisAsyncContext *ac, uint64_t firs
         }
         g->last = (uint16_t)i;
     }
-    batch[0]->batch = (uint16_t)n;
+    at(p, first)->batch = (uint16_t)n;
     redisAsyncFormattedCommand(ac, NULL, NULL, multi, sizeof multi - 1);
     for (size_t k = 0; k < groups; k++) {
         struct group *g = &p->groups[order[k]];

@@ -74,6 +74,7 @@ static void *lean_array(const redisReadTask *task, int elements)
     redisReply *r = xcalloc(1, sizeof *r);
     r->type = REDIS_REPLY_ARRAY;
     if (elements > 0)
+        /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of reply pointers */
         r->element = xcalloc((size_t)elements, sizeof *r->element);
     r->elements = elements > 0 ? (size_t)elements : 0;
     return attach(task, r);

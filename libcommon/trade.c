@@ -209,17 +209,19 @@ static void format_second(int64_t secs, char out[19])
     put2(out + 17, sod % 60);
 }
 
+/* One second's "YYYY-MM-DDTHH:MM:SS", for time_format_us()'s cache. */
+struct second_text {
+    int64_t secs;
+    char text[19];
+};
+
 void time_format_us(int64_t us, char out[TRADE_TIME_LEN + 1])
 {
     /* Called for every trade (received_at, and Bitstamp's traded_at too),
      * nearly always for one or two seconds in turn: keep the text of the
-     * last two seconds. One thread per process; _Thread_local keeps it
-     * right should that change. */
-    static _Thread_local struct {
-        int64_t secs;
-        char text[19];
-    } cache[2] = { { -1, "" }, { -1, "" } };
-    static _Thread_local unsigned victim;
+     * last two seconds. Not thread-safe; the services run one thread. */
+    static struct second_text cache[2] = { { -1, "" }, { -1, "" } };
+    static unsigned victim;
     time_t secs = (time_t)(us / 1000000);
     long frac = (long)(us % 1000000);
     if (frac < 0) {
@@ -307,8 +309,9 @@ size_t trade_to_json(const struct trade *t, char *out)
 {
     _Static_assert(sizeof "{'exchange':'','pair':'','price':'','volume':'','side':'',"
                           "'trade_id':'','traded_at':'','received_at':''}" - 1 +
-                       TRADE_EXCHANGE_MAX + TRADE_PAIR_MAX + 2 * TRADE_DECIMAL_MAX + 4 +
-                       TRADE_ID_MAX + 2 * TRADE_TIME_LEN < TRADE_JSON_MAX,
+                       TRADE_EXCHANGE_MAX + TRADE_PAIR_MAX + TRADE_DECIMAL_MAX +
+                       TRADE_DECIMAL_MAX + 4 + TRADE_ID_MAX + TRADE_TIME_LEN + TRADE_TIME_LEN <
+                       TRADE_JSON_MAX,
                    "TRADE_JSON_MAX too small for the largest message");
     char *o = out;
     o = PUT_LITERAL(o, "{\"exchange\":\"");

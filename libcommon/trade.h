@@ -43,7 +43,9 @@ const char *decimal_normalize(const char *in, size_t len, char *out, size_t outl
  * digits, trailing Z) to exactly six fractional digits, truncating extra ones. */
 const char *time_normalize(const char *in, size_t len, char out[TRADE_TIME_LEN + 1]);
 
-/* Formats microseconds since the Unix epoch as RFC 3339 UTC, six digits. */
+/* Formats microseconds since the Unix epoch as RFC 3339 UTC, six digits.
+ * Keeps the text of the last two seconds it formatted (it runs for every
+ * trade), so it is not thread-safe. */
 void time_format_us(int64_t us, char out[TRADE_TIME_LEN + 1]);
 
 /* Parses a whole decimal uint64 ("123"; no sign, no leading zeros unless "0"). */
