@@ -14,8 +14,8 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 # The parsers and what they use: pure code, no I/O libraries.
 FUZZ_LIB_SRC := libcommon/trade.c libcommon/log.c libcommon/xalloc.c libcommon/url.c \
-                libcommon/config.c services/coinbase/parse.c services/bitstamp/parse.c \
-                services/web/product.c
+                libcommon/config.c libcommon/jscan.c services/coinbase/parse.c \
+                services/bitstamp/parse.c services/web/product.c
 FUZZ_CFLAGS  := -std=gnu11 -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Werror \
                 -Wno-unused-parameter -Ilibcommon $(shell pkg-config --cflags libcjson) \
                 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
