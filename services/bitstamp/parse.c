@@ -1,13 +1,18 @@
 #include "parse.h"
 
-#include <cJSON.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "jscan.h"
 #include "log.h"
+#include "xalloc.h"
 
 #define CHANNEL_PREFIX "live_trades_"
-#define MAX_EXACT_ID 9007199254740992.0
+/* Trade ids must be whole numbers no larger than 2^53, the bound of the
+ * doubles cJSON used to read them, kept so that the same ids pass; jscan
+ * reads them exactly. */
+#define MAX_EXACT_ID 9007199254740992ULL
 
 void bitstamp_channel(const char *pair, char out[64])
 {
@@ -19,57 +24,93 @@ void bitstamp_channel(const char *pair, char out[64])
     out[o] = '\0';
 }
 
-static const char *pair_for_channel(const char *channel, const struct pair_list *pairs)
+/* Members recorded per object: a trade's data has 10. More are still found
+ * (jscan_find reads on in the text), only slower. */
+#define MEMBERS 32
+
+/* Bytes of a string value; not NUL-terminated. */
+struct span {
+    const char *p;
+    size_t len;
+};
+
+/* Where the escaped strings of one JSON text are decoded. Bitstamp escapes
+ * none of the fields read here, so a string is normally the frame's own
+ * bytes; an escaped one is decoded into `heap`, allocated on first need as
+ * large as the whole text: decoding never lengthens a string and each member
+ * is read once, so it cannot run out. */
+struct texts {
+    size_t text_len;
+    char *heap;
+    size_t heap_used;
+};
+
+static const char *string_item(struct texts *tx, const struct jscan *obj, const char *name,
+                               struct span *out)
+{
+    struct jscan_member m;
+    if (jscan_find(obj, name, &m) || m.type != JSCAN_STRING)
+        return "missing or non-string field";
+    if (m.value_escaped && tx->heap == NULL)
+        tx->heap = xmalloc(tx->text_len);
+    char *room = tx->heap ? tx->heap + tx->heap_used : NULL;
+    size_t left = tx->heap ? tx->text_len - tx->heap_used : 0;
+    if (jscan_string(&m, room, left, &out->p, &out->len))
+        return "string field too long"; /* cannot happen, see struct texts */
+    if (out->p == room)
+        tx->heap_used += out->len;
+    return NULL;
+}
+
+static bool span_is(struct span s, const char *text)
+{
+    return s.len == strlen(text) && memcmp(s.p, text, s.len) == 0;
+}
+
+static const char *pair_for_channel(struct span channel, const struct pair_list *pairs)
 {
     char name[64];
     for (size_t i = 0; pairs && i < pairs->count; i++) {
         bitstamp_channel(pairs->names[i], name);
-        if (strcmp(name, channel) == 0)
+        if (span_is(channel, name))
             return pairs->names[i];
     }
     return NULL;
 }
 
-static const char *string_item(const cJSON *obj, const char *name)
+static const char *parse_trade(struct texts *tx, const struct jscan_member *payload,
+                               struct span channel, const struct pair_list *pairs,
+                               int64_t received_us, struct trade *t)
 {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
-    return cJSON_IsString(item) ? item->valuestring : NULL;
-}
-
-static const char *parse_trade(const cJSON *data, const char *channel,
-                               const struct pair_list *pairs, int64_t received_us,
-                               struct trade *t)
-{
-    if (!cJSON_IsObject(data))
+    struct jscan data;
+    struct jscan_member members[MEMBERS];
+    if (payload == NULL || jscan_object(payload, &data, members, MEMBERS))
         return "trade: data must be an object";
     const char *pair = pair_for_channel(channel, pairs);
     if (pair == NULL)
         return "trade: channel of no configured pair";
-    const char *amount = string_item(data, "amount_str");
-    const char *price = string_item(data, "price_str");
-    const char *micro = string_item(data, "microtimestamp");
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(data, "id");
-    const cJSON *type = cJSON_GetObjectItemCaseSensitive(data, "type");
-    if (amount == NULL)
+    struct span amount, price, micro;
+    struct jscan_member id, type;
+    uint64_t id_value, type_value;
+    if (string_item(tx, &data, "amount_str", &amount))
         return "trade: amount_str must be a string";
-    if (price == NULL)
+    if (string_item(tx, &data, "price_str", &price))
         return "trade: price_str must be a string";
-    if (micro == NULL)
+    if (string_item(tx, &data, "microtimestamp", &micro))
         return "trade: microtimestamp must be a string";
-    if (!cJSON_IsNumber(id) || !(id->valuedouble >= 0 && id->valuedouble <= MAX_EXACT_ID) ||
-        id->valuedouble != (double)(uint64_t)id->valuedouble)
+    if (jscan_find(&data, "id", &id) || jscan_whole(&id, MAX_EXACT_ID, &id_value))
         return "trade: id must be a whole number below 2^53";
-    if (!cJSON_IsNumber(type) || (type->valuedouble != 0 && type->valuedouble != 1))
+    if (jscan_find(&data, "type", &type) || jscan_whole(&type, 1, &type_value))
         return "trade: type must be 0 (buy) or 1 (sell)";
     uint64_t us;
-    if (trade_id_parse(micro, strlen(micro), &us) || us > (uint64_t)253402300799999999ULL)
+    if (trade_id_parse(micro.p, micro.len, &us) || us > (uint64_t)253402300799999999ULL)
         return "trade: microtimestamp must be microseconds since 1970";
-    if (decimal_normalize(amount, strlen(amount), t->volume, sizeof t->volume))
+    if (decimal_normalize(amount.p, amount.len, t->volume, sizeof t->volume))
         return "trade: amount_str is not a decimal number";
-    if (decimal_normalize(price, strlen(price), t->price, sizeof t->price))
+    if (decimal_normalize(price.p, price.len, t->price, sizeof t->price))
         return "trade: price_str is not a decimal number";
-    t->side = type->valuedouble == 0 ? "buy" : "sell";
-    t->id = (uint64_t)id->valuedouble;
+    t->side = type_value == 0 ? "buy" : "sell";
+    t->id = id_value;
     snprintf(t->trade_id, sizeof t->trade_id, "%llu", (unsigned long long)t->id);
     snprintf(t->pair, sizeof t->pair, "%s", pair);
     strcpy(t->exchange, "bitstamp");
@@ -78,16 +119,22 @@ static const char *parse_trade(const cJSON *data, const char *channel,
     return NULL;
 }
 
-static void error_text(const cJSON *data, struct frame *out)
+static void error_text(struct texts *tx, const struct jscan_member *payload, struct frame *out)
 {
-    const char *message = cJSON_IsObject(data) ? string_item(data, "message") : NULL;
-    const cJSON *code = cJSON_IsObject(data) ? cJSON_GetObjectItemCaseSensitive(data, "code")
-                                             : NULL;
+    struct jscan data;
+    struct jscan_member members[MEMBERS], code;
+    struct span message = {"(no message)", strlen("(no message)")};
+    double code_value;
+    bool has_code = false;
+    if (payload && jscan_object(payload, &data, members, MEMBERS) == NULL) {
+        string_item(tx, &data, "message", &message);
+        has_code =
+            jscan_find(&data, "code", &code) == NULL && jscan_double(&code, &code_value) == NULL;
+    }
     char m[160];
-    log_escape(message ? message : "(no message)", strlen(message ? message : "(no message)"),
-               m, sizeof m);
-    if (code && cJSON_IsNumber(code))
-        snprintf(out->text, sizeof out->text, "%s (code %.0f)", m, code->valuedouble);
+    log_escape(message.p, message.len, m, sizeof m);
+    if (has_code)
+        snprintf(out->text, sizeof out->text, "%s (code %.0f)", m, code_value);
     else
         snprintf(out->text, sizeof out->text, "%s", m);
 }
@@ -95,43 +142,47 @@ static void error_text(const cJSON *data, struct frame *out)
 void bitstamp_parse(const char *data, size_t len, int64_t received_us,
                     const struct pair_list *pairs, struct frame *out)
 {
+    struct jscan doc;
+    struct jscan_member members[MEMBERS], payload_member;
     memset(out, 0, sizeof *out);
-    cJSON *root = cJSON_ParseWithLength(data, len);
-    if (!cJSON_IsObject(root)) {
+    if (jscan_parse(&doc, data, len, members, MEMBERS)) {
         out->kind = FRAME_BAD_JSON;
         out->error = "not a JSON object";
-        cJSON_Delete(root);
         return;
     }
-    const char *event = string_item(root, "event");
-    const char *channel = string_item(root, "channel");
-    const cJSON *payload = cJSON_GetObjectItemCaseSensitive(root, "data");
-    if (event == NULL) {
+    struct texts tx = {len, NULL, 0};
+    struct span event, channel;
+    bool has_event = string_item(&tx, &doc, "event", &event) == NULL;
+    bool has_channel = string_item(&tx, &doc, "channel", &channel) == NULL;
+    const struct jscan_member *payload =
+        jscan_find(&doc, "data", &payload_member) == NULL ? &payload_member : NULL;
+    if (!has_event) {
         out->kind = FRAME_BAD_FIELD;
         out->error = "no string field event";
-    } else if (strcmp(event, "trade") == 0) {
-        out->error = channel ? parse_trade(payload, channel, pairs, received_us, &out->trade)
-                             : "trade: channel must be a string";
+    } else if (span_is(event, "trade")) {
+        out->error = has_channel
+                         ? parse_trade(&tx, payload, channel, pairs, received_us, &out->trade)
+                         : "trade: channel must be a string";
         out->kind = out->error ? FRAME_BAD_FIELD : FRAME_TRADE;
-    } else if (strcmp(event, "bts:subscription_succeeded") == 0) {
+    } else if (span_is(event, "bts:subscription_succeeded")) {
         out->kind = FRAME_SUBSCRIBED;
-        if (channel) {
-            log_escape(channel, strlen(channel), out->channel, sizeof out->channel);
+        if (has_channel) {
+            log_escape(channel.p, channel.len, out->channel, sizeof out->channel);
             const char *pair = pair_for_channel(channel, pairs);
             if (pair)
                 snprintf(out->pair, sizeof out->pair, "%s", pair);
         }
-    } else if (strcmp(event, "bts:heartbeat") == 0) {
+    } else if (span_is(event, "bts:heartbeat")) {
         out->kind = FRAME_HEARTBEAT;
-    } else if (strcmp(event, "bts:request_reconnect") == 0) {
+    } else if (span_is(event, "bts:request_reconnect")) {
         out->kind = FRAME_RECONNECT_REQUEST; /* data may be "", {} or null */
-    } else if (strcmp(event, "bts:error") == 0) {
+    } else if (span_is(event, "bts:error")) {
         out->kind = FRAME_EXCHANGE_ERROR;
-        error_text(payload, out);
+        error_text(&tx, payload, out);
     } else {
         out->kind = FRAME_IGNORED; /* order books, other events */
     }
-    cJSON_Delete(root);
+    free(tx.heap);
 }
 
 void bitstamp_rest_path(const char *pair, uint64_t before_id, char *out, size_t outlen)
@@ -139,56 +190,57 @@ void bitstamp_rest_path(const char *pair, uint64_t before_id, char *out, size_t 
     char channel[64];
     (void)before_id; /* Bitstamp pages by time window only */
     bitstamp_channel(pair, channel);
-    snprintf(out, outlen, "/api/v2/transactions/%s/?time=hour",
-             channel + strlen(CHANNEL_PREFIX));
+    snprintf(out, outlen, "/api/v2/transactions/%s/?time=hour", channel + strlen(CHANNEL_PREFIX));
 }
 
 /* Bitstamp's REST answers numbers sometimes as strings: accept both. */
-static const char *whole_number(const cJSON *item, uint64_t max, uint64_t *out)
+static const char *whole_number(struct texts *tx, const struct jscan *obj, const char *name,
+                                uint64_t max, uint64_t *out)
 {
-    if (cJSON_IsString(item))
-        return trade_id_parse(item->valuestring, strlen(item->valuestring), out) ||
-                       *out > max
+    struct jscan_member m;
+    struct span s;
+    if (jscan_find(obj, name, &m))
+        return "not a whole number";
+    if (m.type == JSCAN_STRING)
+        return string_item(tx, obj, name, &s) || trade_id_parse(s.p, s.len, out) || *out > max
                    ? "not a whole number"
                    : NULL;
-    if (!cJSON_IsNumber(item) || !(item->valuedouble >= 0 && item->valuedouble <= MAX_EXACT_ID) ||
-        item->valuedouble != (double)(uint64_t)item->valuedouble)
+    if (jscan_whole(&m, MAX_EXACT_ID, out))
         return "not a whole number";
-    *out = (uint64_t)item->valuedouble;
     return *out > max ? "out of range" : NULL;
 }
 
-const char *bitstamp_rest_parse(const char *body, size_t len, const char *pair,
-                                int64_t received_us, struct trade *out, size_t max, size_t *count,
-                                bool *page_full)
+const char *bitstamp_rest_parse(const char *body, size_t len, const char *pair, int64_t received_us,
+                                struct trade *out, size_t max, size_t *count, bool *page_full)
 {
-    cJSON *root = cJSON_ParseWithLength(body, len);
+    struct jscan_iter it;
+    struct jscan_member item, members[MEMBERS];
+    struct jscan obj;
     *count = 0;
     *page_full = false;
-    if (!cJSON_IsArray(root)) {
-        cJSON_Delete(root);
+    if (jscan_array(body, len, &it))
         return "transactions body is not a JSON array";
-    }
+    /* One heap for the whole body: each item's members are read once. */
+    struct texts tx = {len, NULL, 0};
     const char *err = NULL;
-    const cJSON *item;
-    cJSON_ArrayForEach(item, root)
-    {
+    while (jscan_next(&it, &item)) {
         if (*count == max) {
             *page_full = true;
             break;
         }
         struct trade *t = &out[*count];
-        const char *amount = string_item(item, "amount"), *price = string_item(item, "price");
+        struct span amount, price;
         uint64_t id, type, date;
-        if (!cJSON_IsObject(item) || amount == NULL || price == NULL ||
-            whole_number(cJSON_GetObjectItemCaseSensitive(item, "tid"), UINT64_MAX, &id) ||
-            whole_number(cJSON_GetObjectItemCaseSensitive(item, "type"), 1, &type) ||
-            whole_number(cJSON_GetObjectItemCaseSensitive(item, "date"), 253402300799ULL, &date)) {
+        if (jscan_object(&item, &obj, members, MEMBERS) ||
+            string_item(&tx, &obj, "amount", &amount) || string_item(&tx, &obj, "price", &price) ||
+            whole_number(&tx, &obj, "tid", UINT64_MAX, &id) ||
+            whole_number(&tx, &obj, "type", 1, &type) ||
+            whole_number(&tx, &obj, "date", 253402300799ULL, &date)) {
             err = "transaction needs tid, date, type (0/1), amount and price";
             break;
         }
-        if (decimal_normalize(amount, strlen(amount), t->volume, sizeof t->volume) ||
-            decimal_normalize(price, strlen(price), t->price, sizeof t->price)) {
+        if (decimal_normalize(amount.p, amount.len, t->volume, sizeof t->volume) ||
+            decimal_normalize(price.p, price.len, t->price, sizeof t->price)) {
             err = "transaction amount or price is not a decimal number";
             break;
         }
@@ -202,6 +254,6 @@ const char *bitstamp_rest_parse(const char *body, size_t len, const char *pair,
         time_format_us(received_us, t->received_at);
         (*count)++;
     }
-    cJSON_Delete(root);
+    free(tx.heap);
     return err;
 }

@@ -5,7 +5,10 @@
  * whose channel name it is (BTC-USD <-> btcusd), never by cutting the name at
  * three letters (usdcusd, shibusd exist). Exact strings price_str and
  * amount_str are used, never the float price/amount; `type` 0 is a buy and 1
- * a sell (already the taker side); traded_at comes from microtimestamp. */
+ * a sell (already the taker side); traded_at comes from microtimestamp.
+ *
+ * Messages and REST bodies are read with libcommon/jscan: strict JSON
+ * (RFC 8259), no allocation unless a field read holds an escape. */
 #ifndef POETICOINS_BITSTAMP_PARSE_H
 #define POETICOINS_BITSTAMP_PARSE_H
 

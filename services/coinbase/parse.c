@@ -1,121 +1,175 @@
 #include "parse.h"
 
-#include <cJSON.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "jscan.h"
 #include "log.h"
+#include "xalloc.h"
 
-/* Doubles hold integers exactly up to 2^53; cJSON gives us nothing better,
- * and Coinbase trade ids are far below (about 2^30 in 2024). */
-#define MAX_EXACT_ID 9007199254740992.0
+/* Trade ids must be whole numbers no larger than 2^53, the bound of the
+ * doubles cJSON used to read them, kept so that the same ids pass; jscan
+ * reads them exactly. Coinbase's are far below (about 2^30 in 2024). */
+#define MAX_EXACT_ID 9007199254740992ULL
 
-static const char *string_field(const cJSON *obj, const char *name, const char **out)
+/* Members recorded per object: a match has 10, a ticker 16. More are still
+ * found (jscan_find reads on in the text), only slower. */
+#define MEMBERS 32
+
+/* Bytes of a string value; not NUL-terminated. */
+struct span {
+    const char *p;
+    size_t len;
+};
+
+/* One JSON object being read, and where its escaped strings are decoded.
+ * Coinbase escapes none of the fields read here, so a string is normally the
+ * frame's own bytes; an escaped one is decoded into `heap`, allocated on
+ * first need as large as the whole text: decoding never lengthens a string
+ * and each member is read once, so it cannot run out. */
+struct msg {
+    struct jscan doc;
+    struct jscan_member members[MEMBERS];
+    size_t text_len;
+    char *heap;
+    size_t heap_used;
+};
+
+static const char *string_field(struct msg *msg, const char *name, struct span *out)
 {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
-    if (!cJSON_IsString(item))
+    struct jscan_member m;
+    if (jscan_find(&msg->doc, name, &m) || m.type != JSCAN_STRING)
         return "missing or non-string field";
-    *out = item->valuestring;
+    if (m.value_escaped && msg->heap == NULL)
+        msg->heap = xmalloc(msg->text_len);
+    char *room = msg->heap ? msg->heap + msg->heap_used : NULL;
+    size_t left = msg->heap ? msg->text_len - msg->heap_used : 0;
+    if (jscan_string(&m, room, left, &out->p, &out->len))
+        return "string field too long"; /* cannot happen, see struct msg */
+    if (out->p == room)
+        msg->heap_used += out->len;
     return NULL;
+}
+
+static bool span_is(struct span s, const char *text)
+{
+    return s.len == strlen(text) && memcmp(s.p, text, s.len) == 0;
+}
+
+/* Copies a product id into out (TRADE_PAIR_MAX bytes) if it is a valid
+ * pair; out is left alone otherwise. */
+static bool pair_of(struct span s, char *out)
+{
+    char pair[TRADE_PAIR_MAX];
+    if (s.len >= sizeof pair || memchr(s.p, '\0', s.len))
+        return false;
+    memcpy(pair, s.p, s.len);
+    pair[s.len] = '\0';
+    if (pair_validate(pair))
+        return false;
+    memcpy(out, pair, s.len + 1);
+    return true;
 }
 
 /* Fills t from a match frame or a REST trade object (which has no
  * product_id: `product` is then given). */
-static const char *parse_trade(const cJSON *root, const char *given_product, int64_t received_us,
+static const char *parse_trade(struct msg *msg, const char *given_product, int64_t received_us,
                                struct trade *t)
 {
-    const char *side, *size, *price, *product = given_product, *time;
-    if (string_field(root, "side", &side))
+    struct span side, size, price, product = {given_product, 0}, time;
+    if (string_field(msg, "side", &side))
         return "match: side must be a string";
-    if (string_field(root, "size", &size))
+    if (string_field(msg, "size", &size))
         return "match: size must be a string";
-    if (string_field(root, "price", &price))
+    if (string_field(msg, "price", &price))
         return "match: price must be a string";
-    if (product == NULL && string_field(root, "product_id", &product))
+    if (given_product)
+        product.len = strlen(given_product);
+    else if (string_field(msg, "product_id", &product))
         return "match: product_id must be a string";
-    if (string_field(root, "time", &time))
+    if (string_field(msg, "time", &time))
         return "match: time must be a string";
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(root, "trade_id");
-    if (!cJSON_IsNumber(id))
+    struct jscan_member id;
+    uint64_t v;
+    if (jscan_find(&msg->doc, "trade_id", &id) || id.type != JSCAN_NUMBER)
         return "match: trade_id must be a number";
-    double v = id->valuedouble;
-    if (!(v >= 0 && v <= MAX_EXACT_ID) || v != (double)(uint64_t)v)
+    if (jscan_whole(&id, MAX_EXACT_ID, &v))
         return "match: trade_id must be a whole number below 2^53";
 
     /* Coinbase reports the maker's side; the taker did the opposite. */
-    if (strcmp(side, "buy") == 0)
+    if (span_is(side, "buy"))
         t->side = "sell";
-    else if (strcmp(side, "sell") == 0)
+    else if (span_is(side, "sell"))
         t->side = "buy";
     else
         return "match: side must be buy or sell";
-    if (strlen(product) >= sizeof t->pair || pair_validate(product))
+    if (!pair_of(product, t->pair))
         return "match: product_id must be an uppercase BASE-QUOTE pair";
-    strcpy(t->pair, product);
-    if (decimal_normalize(size, strlen(size), t->volume, sizeof t->volume))
+    if (decimal_normalize(size.p, size.len, t->volume, sizeof t->volume))
         return "match: size is not a decimal number";
-    if (decimal_normalize(price, strlen(price), t->price, sizeof t->price))
+    if (decimal_normalize(price.p, price.len, t->price, sizeof t->price))
         return "match: price is not a decimal number";
-    if (time_normalize(time, strlen(time), t->traded_at))
+    if (time_normalize(time.p, time.len, t->traded_at))
         return "match: time is not an RFC 3339 UTC time";
-    t->id = (uint64_t)v;
+    t->id = v;
     snprintf(t->trade_id, sizeof t->trade_id, "%llu", (unsigned long long)t->id);
     strcpy(t->exchange, "coinbase");
     time_format_us(received_us, t->received_at);
     return NULL;
 }
 
-static void exchange_error(const cJSON *root, struct frame *out)
+static void exchange_error(struct msg *msg, struct frame *out)
 {
-    const char *message = "", *reason = "";
+    struct span message = {"", 0}, reason = {"", 0};
     char m[100], r[120];
-    string_field(root, "message", &message);
-    string_field(root, "reason", &reason);
+    string_field(msg, "message", &message);
+    string_field(msg, "reason", &reason);
     snprintf(out->text, sizeof out->text, "%s (%s)",
-             log_escape(message, strlen(message), m, sizeof m),
-             log_escape(reason, strlen(reason), r, sizeof r));
+             log_escape(message.p, message.len, m, sizeof m),
+             log_escape(reason.p, reason.len, r, sizeof r));
 }
 
 void coinbase_parse(const char *data, size_t len, int64_t received_us,
                     const struct pair_list *pairs, struct frame *out)
 {
     (void)pairs; /* Coinbase names products as we do */
+    struct msg msg;
     memset(out, 0, sizeof *out);
-    cJSON *root = cJSON_ParseWithLength(data, len);
-    if (!cJSON_IsObject(root)) {
+    if (jscan_parse(&msg.doc, data, len, msg.members, MEMBERS)) {
         out->kind = FRAME_BAD_JSON;
         out->error = "not a JSON object";
-        cJSON_Delete(root);
         return;
     }
-    const char *type;
-    if (string_field(root, "type", &type)) {
+    msg.text_len = len;
+    msg.heap = NULL;
+    msg.heap_used = 0;
+    struct span type;
+    if (string_field(&msg, "type", &type)) {
         out->kind = FRAME_BAD_FIELD;
         out->error = "no string field type";
-    } else if (strcmp(type, "match") == 0 || strcmp(type, "last_match") == 0) {
-        out->error = parse_trade(root, NULL, received_us, &out->trade);
+    } else if (span_is(type, "match") || span_is(type, "last_match")) {
+        out->error = parse_trade(&msg, NULL, received_us, &out->trade);
         out->kind = out->error ? FRAME_BAD_FIELD : FRAME_TRADE;
-    } else if (strcmp(type, "heartbeat") == 0) {
+    } else if (span_is(type, "heartbeat")) {
         out->kind = FRAME_HEARTBEAT;
         /* last_trade_id ahead of what was published reveals missed trades. */
-        const char *product;
-        const cJSON *last = cJSON_GetObjectItemCaseSensitive(root, "last_trade_id");
-        if (string_field(root, "product_id", &product) == NULL &&
-            strlen(product) < sizeof out->pair && pair_validate(product) == NULL &&
-            cJSON_IsNumber(last) && last->valuedouble >= 1 && last->valuedouble <= MAX_EXACT_ID &&
-            last->valuedouble == (double)(uint64_t)last->valuedouble) {
-            strcpy(out->pair, product);
-            out->last_trade_id = (uint64_t)last->valuedouble;
-        }
-    } else if (strcmp(type, "subscriptions") == 0) {
+        struct span product;
+        struct jscan_member last;
+        uint64_t v;
+        if (string_field(&msg, "product_id", &product) == NULL &&
+            jscan_find(&msg.doc, "last_trade_id", &last) == NULL &&
+            jscan_whole(&last, MAX_EXACT_ID, &v) == NULL && v >= 1 && pair_of(product, out->pair))
+            out->last_trade_id = v;
+    } else if (span_is(type, "subscriptions")) {
         out->kind = FRAME_SUBSCRIBED;
-    } else if (strcmp(type, "error") == 0) {
+    } else if (span_is(type, "error")) {
         out->kind = FRAME_EXCHANGE_ERROR;
-        exchange_error(root, out);
+        exchange_error(&msg, out);
     } else {
         out->kind = FRAME_IGNORED;
     }
-    cJSON_Delete(root);
+    free(msg.heap);
 }
 
 void coinbase_rest_path(const char *pair, uint64_t before_id, char *out, size_t outlen)
@@ -127,34 +181,35 @@ void coinbase_rest_path(const char *pair, uint64_t before_id, char *out, size_t 
         snprintf(out, outlen, "/products/%s/trades?limit=%d", pair, COINBASE_REST_PAGE);
 }
 
-const char *coinbase_rest_parse(const char *body, size_t len, const char *pair,
-                                int64_t received_us, struct trade *out, size_t max, size_t *count,
-                                bool *page_full)
+const char *coinbase_rest_parse(const char *body, size_t len, const char *pair, int64_t received_us,
+                                struct trade *out, size_t max, size_t *count, bool *page_full)
 {
-    cJSON *root = cJSON_ParseWithLength(body, len);
+    struct jscan_iter it;
+    struct jscan_member item;
+    struct msg msg;
     const char *err = NULL;
     *count = 0;
     *page_full = false;
-    if (!cJSON_IsArray(root)) {
-        cJSON_Delete(root);
+    if (jscan_array(body, len, &it))
         return "trades body is not a JSON array";
-    }
-    const cJSON *item;
+    /* One heap for the whole body: each item's members are read once. */
+    msg.text_len = len;
+    msg.heap = NULL;
+    msg.heap_used = 0;
     size_t seen = 0;
-    cJSON_ArrayForEach(item, root)
-    {
+    while (jscan_next(&it, &item)) {
         seen++;
         if (*count == max)
             break;
-        if (!cJSON_IsObject(item)) {
+        if (jscan_object(&item, &msg.doc, msg.members, MEMBERS)) {
             err = "trade is not an object";
             break;
         }
-        if ((err = parse_trade(item, pair, received_us, &out[*count])))
+        if ((err = parse_trade(&msg, pair, received_us, &out[*count])))
             break;
         (*count)++;
     }
     *page_full = seen >= COINBASE_REST_PAGE;
-    cJSON_Delete(root);
+    free(msg.heap);
     return err;
 }

@@ -5,7 +5,10 @@
  * so the published (taker) side is its opposite. `subscriptions` is the
  * acknowledgement, `heartbeat` liveness, `error` an exchange error; every
  * other type (ticker, l2update, ...) is ignored, as Coinbase asks clients to
- * do with types they do not know. */
+ * do with types they do not know.
+ *
+ * Messages and REST bodies are read with libcommon/jscan: strict JSON
+ * (RFC 8259), no allocation unless a field read holds an escape. */
 #ifndef POETICOINS_COINBASE_PARSE_H
 #define POETICOINS_COINBASE_PARSE_H
 
