@@ -64,7 +64,9 @@ static void render(struct buf *b, int bitstamp, long n)
     for (long k = 0; k < n; k++) {
         int p = (int)(k % NPAIRS);
         rnd = rnd * 1103515245 + 12345;
-        double price = base_price[p] * (1 + ((rnd >> 8) % 2000 - 1000) / 100000.0);
+        /* Within 1 % of the base price. (The difference must be signed: as
+         * unsigned it wrapped, and half the prices were near 4e9.) */
+        double price = base_price[p] * (1 + ((int)((rnd >> 8) % 2000) - 1000) / 100000.0);
         double size = ((rnd >> 4) % 100000 + 1) / 100000.0;
         int len;
         if (!bitstamp) {
