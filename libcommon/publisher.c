@@ -336,16 +336,19 @@ static void send_batch(struct publisher *p, redisAsyncContext *ac, uint64_t firs
  * sdscatlen, which uses the room made here. */
 static void reserve_output(struct publisher *p, redisAsyncContext *ac, uint64_t end)
 {
-    size_t need = 64; /* MULTI, EXEC */
+    size_t need = 0;
     for (uint64_t pos = p->sent; pos < end; pos++) {
         const struct entry *e = at(p, pos);
         const struct product *pr = &p->products[e->product];
-        /* LPUSH value and PUBLISH */
+        /* its LPUSH value and its PUBLISH */
         need += 2 * bulk_len(e) + (e->gap ? pr->gap_head.len : pr->publish_head.len);
     }
-    size_t batches = (size_t)(end - p->sent + BATCH_MAX - 1) / BATCH_MAX;
+    /* Per transaction: MULTI and EXEC (29 bytes), and at most an LPUSH head
+     * and an LTRIM per product. */
+    size_t batches = (size_t)(end - p->sent + BATCH_MAX - 1) / BATCH_MAX, per_batch = 32;
     for (size_t i = 0; i < p->nproducts; i++)
-        need += batches * (8 + p->products[i].lpush_head.len + p->products[i].ltrim.len);
+        per_batch += 8 + p->products[i].lpush_head.len + p->products[i].ltrim.len;
+    need += batches * per_batch;
     if (sdsavail(ac->c.obuf) >= need)
         return;
     sds grown = sdsMakeRoomFor(ac->c.obuf, need);
