@@ -28,7 +28,7 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--window") == 0)
             window = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--batch") == 0)
-            batch = atoi(argv[i + 1]) < 1 ? 1 : atoi(argv[i + 1]) > 64 ? 64 : atoi(argv[i + 1]);
+            batch = atoi(argv[i + 1]) < 1 ? 1 : atoi(argv[i + 1]) > 256 ? 256 : atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--history") == 0)
             history = atol(argv[i + 1]);
     }
@@ -46,8 +46,8 @@ int main(int argc, char **argv)
     static int pending[4096], pend_trades[4096]; /* per transaction in flight */
     long head = 0, tail = 0;
     long sent = 0, done = 0, inflight = 0;
-    static char json[64][400];
-    size_t jlen[64];
+    static char json[256][400];
+    size_t jlen[256];
     int64_t t0 = mono_us();
     while (done < trades) {
         while (sent < trades && inflight * batch < window) {
@@ -63,8 +63,8 @@ int main(int argc, char **argv)
             redisAppendCommand(rc, "MULTI");
             int cmds = 2;
             for (int p = 0; p < 6; p++) {
-                const char *lpush[2 + 64];
-                size_t lpush_len[2 + 64];
+                const char *lpush[2 + 256];
+                size_t lpush_len[2 + 256];
                 int na = 2;
                 lpush[0] = "LPUSH";
                 lpush_len[0] = 5;
