@@ -193,7 +193,7 @@ static void ring_push(struct client *c, struct wsframe *f)
 {
     if (c->count == c->cap) {
         uint32_t cap = c->cap ? c->cap * 2 : 8;
-        struct wsframe **ring = xmalloc(cap * sizeof *ring);
+        struct wsframe **ring = xmalloc(cap * sizeof(struct wsframe *));
         for (uint32_t i = 0; i < c->count; i++)
             ring[i] = c->ring[(c->head + i) & (c->cap - 1)];
         free(c->ring);
@@ -543,9 +543,13 @@ static void write_batch(struct client *c)
     h2o_socket_t *sock = c->ws->sock;
     if (c->fd < 0)
         c->fd = h2o_socket_get_fd(sock);
-    while (c->count) {
+    for (;;) {
         struct iovec iov[WRITE_BATCH];
-        uint32_t n = c->count < WRITE_BATCH ? c->count : WRITE_BATCH;
+        uint32_t n = c->count;
+        if (n == 0)
+            return;
+        if (n > WRITE_BATCH)
+            n = WRITE_BATCH;
         for (uint32_t i = 0; i < n; i++) {
             struct wsframe *f = c->ring[(c->head + i) & (c->cap - 1)];
             iov[i] = (struct iovec){ f->bytes, f->len };
