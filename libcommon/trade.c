@@ -347,3 +347,16 @@ const char *trade_id_from_json(const char *json, size_t len, uint64_t *out)
     cJSON_Delete(root);
     return err;
 }
+
+void trade_id_format(uint64_t id, char out[TRADE_ID_MAX])
+{
+    char digits[TRADE_ID_MAX];
+    size_t n = 0;
+    do {
+        digits[n++] = (char)('0' + id % 10);
+        id /= 10;
+    } while (id);
+    for (size_t i = 0; i < n; i++)
+        out[i] = digits[n - 1 - i];
+    out[n] = '\0';
+}

@@ -91,20 +91,6 @@ static const char *pair_for_channel(struct span channel, const struct pair_list 
     return NULL;
 }
 
-/* "%llu" without snprintf's format parsing (about 800 instructions a trade). */
-static void format_id(uint64_t v, char out[TRADE_ID_MAX])
-{
-    char digits[TRADE_ID_MAX];
-    size_t n = 0;
-    do {
-        digits[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (size_t i = 0; i < n; i++)
-        out[i] = digits[n - 1 - i];
-    out[n] = '\0';
-}
-
 /* snprintf(out, TRADE_PAIR_MAX, "%s", pair), without snprintf. */
 static void copy_pair(char out[TRADE_PAIR_MAX], const char *pair)
 {
@@ -146,7 +132,7 @@ static const char *parse_trade(struct texts *tx, const struct jscan_member *payl
         return "trade: price_str is not a decimal number";
     t->side = type_value == 0 ? "buy" : "sell";
     t->id = id_value;
-    format_id(t->id, t->trade_id);
+    trade_id_format(t->id, t->trade_id);
     copy_pair(t->pair, pair);
     strcpy(t->exchange, "bitstamp");
     time_format_us((int64_t)us, t->traded_at);
@@ -281,7 +267,7 @@ const char *bitstamp_rest_parse(const char *body, size_t len, const char *pair, 
         }
         t->side = type == 0 ? "buy" : "sell";
         t->id = id;
-        format_id(id, t->trade_id);
+        trade_id_format(id, t->trade_id);
         copy_pair(t->pair, pair);
         strcpy(t->exchange, "bitstamp");
         /* Whole seconds only: REST has no microtimestamp. */

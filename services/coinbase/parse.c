@@ -52,20 +52,6 @@ static const char *string_field(struct msg *msg, const char *name, struct span *
     return NULL;
 }
 
-/* "%llu" without snprintf's format parsing (about 800 instructions a trade). */
-static void format_id(uint64_t v, char out[TRADE_ID_MAX])
-{
-    char digits[TRADE_ID_MAX];
-    size_t n = 0;
-    do {
-        digits[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (size_t i = 0; i < n; i++)
-        out[i] = digits[n - 1 - i];
-    out[n] = '\0';
-}
-
 static bool span_is(struct span s, const char *text)
 {
     return s.len == strlen(text) && memcmp(s.p, text, s.len) == 0;
@@ -127,7 +113,7 @@ static const char *parse_trade(struct msg *msg, const char *given_product, int64
     if (time_normalize(time.p, time.len, t->traded_at))
         return "match: time is not an RFC 3339 UTC time";
     t->id = v;
-    format_id(t->id, t->trade_id);
+    trade_id_format(t->id, t->trade_id);
     strcpy(t->exchange, "coinbase");
     time_format_us(received_us, t->received_at);
     return NULL;

@@ -201,6 +201,21 @@ static void test_time_format_us_matches_libc(void **state)
     }
 }
 
+static void test_trade_id_format(void **state)
+{
+    char out[TRADE_ID_MAX];
+    const uint64_t ids[] = { 0, 7, 10, 1234567890, 9007199254740992ULL, UINT64_MAX };
+    const char *want[] = { "0", "7", "10", "1234567890", "9007199254740992", "18446744073709551615" };
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        memset(out, 'x', sizeof out);
+        trade_id_format(ids[i], out);
+        assert_string_equal(out, want[i]);
+        uint64_t back;
+        assert_null(trade_id_parse(out, strlen(out), &back));
+        assert_true(back == ids[i]);
+    }
+}
+
 static void test_trade_id_parse(void **state)
 {
     uint64_t v = 0;
@@ -284,6 +299,7 @@ int main(void)
         cmocka_unit_test(test_time_format_us),
         cmocka_unit_test(test_time_format_us_cache),
         cmocka_unit_test(test_time_format_us_matches_libc),
+        cmocka_unit_test(test_trade_id_format),
         cmocka_unit_test(test_trade_id_parse),
         cmocka_unit_test(test_pair_validate),
         cmocka_unit_test(test_trade_to_json_exact),
