@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xalloc.h"
+
 /* Error messages (constants, so that tests and the fuzz target compare them). */
 static const char E_TRUNCATED[] = "JSON text ends too early";
 static const char E_NOT_OBJECT[] = "JSON text is not an object";
@@ -829,4 +831,34 @@ const char *jscan_double(const struct jscan_member *m, double *out)
         return "number not read by strtod (locale?)";
     *out = v;
     return NULL;
+}
+
+bool jscan_span_is(struct jscan_span s, const char *text)
+{
+    return s.len == strlen(text) && memcmp(s.p, text, s.len) == 0;
+}
+
+const char *jscan_get_string(struct jscan_strings *st, const struct jscan *obj, const char *name,
+                             struct jscan_span *out)
+{
+    struct jscan_member m;
+    if (jscan_find(obj, name, &m) || m.type != JSCAN_STRING)
+        return "missing or non-string field";
+    if (!m.value_escaped) { /* the fast path: the text's own bytes */
+        *out = (struct jscan_span){m.value, m.value_len};
+        return NULL;
+    }
+    if (st->heap == NULL)
+        st->heap = xmalloc(st->text_len);
+    if (jscan_string(&m, st->heap + st->used, st->text_len - st->used, &out->p, &out->len))
+        return "string field too long"; /* cannot happen, see struct jscan_strings */
+    st->used += out->len;
+    return NULL;
+}
+
+void jscan_strings_free(struct jscan_strings *st)
+{
+    free(st->heap);
+    st->heap = NULL;
+    st->used = 0;
 }

@@ -1,5 +1,6 @@
 /* jscan: a strict JSON scanner (RFC 8259) for the exchange parsers' hot
- * path. One pass over one JSON text, no allocation, no copy, no I/O.
+ * path. One pass over one JSON text, no allocation, no copy, no I/O (only
+ * jscan_get_string() allocates, and only for an escaped string).
  *
  * jscan_parse() validates the whole text (every nested object and array,
  * every string with its escapes and UTF-8, every number) and records the
@@ -140,6 +141,37 @@ const char *jscan_object(const struct jscan_member *m, struct jscan *doc,
  * *it before its first element (only it->error_at on failure). Pass a nested
  * array's value span to walk that array. */
 const char *jscan_array(const char *text, size_t len, struct jscan_iter *it);
+
+/* A string value's bytes; not NUL-terminated. */
+struct jscan_span {
+    const char *p;
+    size_t len;
+};
+
+/* Whether s holds exactly the C string `text`. */
+bool jscan_span_is(struct jscan_span s, const char *text);
+
+/* Where the escaped strings read from one JSON text are decoded, for the
+ * exchange parsers: a string is normally the text's own bytes; an escaped one
+ * is decoded into `heap`, allocated on first need (the one allocation in this
+ * module) as large as the whole text. Decoding never lengthens a string, so
+ * as long as each member is read once it cannot run out. Initialise with
+ * JSCAN_STRINGS_INIT(len) and release with jscan_strings_free(). */
+struct jscan_strings {
+    size_t text_len;
+    char *heap;
+    size_t used;
+};
+#define JSCAN_STRINGS_INIT(len)                                                                    \
+    {                                                                                              \
+        (len), NULL, 0                                                                             \
+    }
+
+/* The string member `name` of obj, decoded into st when escaped; fails when
+ * there is none or it is not a string. */
+const char *jscan_get_string(struct jscan_strings *st, const struct jscan *obj, const char *name,
+                             struct jscan_span *out);
+void jscan_strings_free(struct jscan_strings *st);
 
 /* Sets *it before the first member of doc. */
 void jscan_iter_members(const struct jscan *doc, struct jscan_iter *it);

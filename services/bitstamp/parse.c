@@ -1,12 +1,10 @@
 #include "parse.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "jscan.h"
 #include "log.h"
-#include "xalloc.h"
 
 #define CHANNEL_PREFIX "live_trades_"
 /* Trade ids must be whole numbers no larger than 2^53, the bound of the
@@ -28,47 +26,8 @@ void bitstamp_channel(const char *pair, char out[64])
  * (jscan_find reads on in the text), only slower. */
 #define MEMBERS 32
 
-/* Bytes of a string value; not NUL-terminated. */
-struct span {
-    const char *p;
-    size_t len;
-};
-
-/* Where the escaped strings of one JSON text are decoded. Bitstamp escapes
- * none of the fields read here, so a string is normally the frame's own
- * bytes; an escaped one is decoded into `heap`, allocated on first need as
- * large as the whole text: decoding never lengthens a string and each member
- * is read once, so it cannot run out. */
-struct texts {
-    size_t text_len;
-    char *heap;
-    size_t heap_used;
-};
-
-static const char *string_item(struct texts *tx, const struct jscan *obj, const char *name,
-                               struct span *out)
-{
-    struct jscan_member m;
-    if (jscan_find(obj, name, &m) || m.type != JSCAN_STRING)
-        return "missing or non-string field";
-    if (m.value_escaped && tx->heap == NULL)
-        tx->heap = xmalloc(tx->text_len);
-    char *room = tx->heap ? tx->heap + tx->heap_used : NULL;
-    size_t left = tx->heap ? tx->text_len - tx->heap_used : 0;
-    if (jscan_string(&m, room, left, &out->p, &out->len))
-        return "string field too long"; /* cannot happen, see struct texts */
-    if (out->p == room)
-        tx->heap_used += out->len;
-    return NULL;
-}
-
-static bool span_is(struct span s, const char *text)
-{
-    return s.len == strlen(text) && memcmp(s.p, text, s.len) == 0;
-}
-
 /* Whether `channel` is bitstamp_channel(pair), compared as it is built. */
-static bool channel_of(struct span channel, const char *pair)
+static bool channel_of(struct jscan_span channel, const char *pair)
 {
     size_t o = strlen(CHANNEL_PREFIX);
     if (channel.len < o || memcmp(channel.p, CHANNEL_PREFIX, o) != 0)
@@ -83,7 +42,7 @@ static bool channel_of(struct span channel, const char *pair)
     return o == channel.len;
 }
 
-static const char *pair_for_channel(struct span channel, const struct pair_list *pairs)
+static const char *pair_for_channel(struct jscan_span channel, const struct pair_list *pairs)
 {
     for (size_t i = 0; pairs && i < pairs->count; i++)
         if (channel_of(channel, pairs->names[i]))
@@ -99,8 +58,8 @@ static void copy_pair(char out[TRADE_PAIR_MAX], const char *pair)
     out[n] = '\0';
 }
 
-static const char *parse_trade(struct texts *tx, const struct jscan_member *payload,
-                               struct span channel, const struct pair_list *pairs,
+static const char *parse_trade(struct jscan_strings *tx, const struct jscan_member *payload,
+                               struct jscan_span channel, const struct pair_list *pairs,
                                int64_t received_us, struct trade *t)
 {
     struct jscan data;
@@ -110,14 +69,14 @@ static const char *parse_trade(struct texts *tx, const struct jscan_member *payl
     const char *pair = pair_for_channel(channel, pairs);
     if (pair == NULL)
         return "trade: channel of no configured pair";
-    struct span amount, price, micro;
+    struct jscan_span amount, price, micro;
     struct jscan_member id, type;
     uint64_t id_value, type_value;
-    if (string_item(tx, &data, "amount_str", &amount))
+    if (jscan_get_string(tx, &data, "amount_str", &amount))
         return "trade: amount_str must be a string";
-    if (string_item(tx, &data, "price_str", &price))
+    if (jscan_get_string(tx, &data, "price_str", &price))
         return "trade: price_str must be a string";
-    if (string_item(tx, &data, "microtimestamp", &micro))
+    if (jscan_get_string(tx, &data, "microtimestamp", &micro))
         return "trade: microtimestamp must be a string";
     if (jscan_find(&data, "id", &id) || jscan_whole(&id, MAX_EXACT_ID, &id_value))
         return "trade: id must be a whole number below 2^53";
@@ -140,15 +99,16 @@ static const char *parse_trade(struct texts *tx, const struct jscan_member *payl
     return NULL;
 }
 
-static void error_text(struct texts *tx, const struct jscan_member *payload, struct frame *out)
+static void error_text(struct jscan_strings *tx, const struct jscan_member *payload,
+                       struct frame *out)
 {
     struct jscan data;
     struct jscan_member members[MEMBERS], code;
-    struct span message = {"(no message)", strlen("(no message)")};
+    struct jscan_span message = {"(no message)", strlen("(no message)")};
     double code_value;
     bool has_code = false;
     if (payload && jscan_object(payload, &data, members, MEMBERS) == NULL) {
-        string_item(tx, &data, "message", &message);
+        jscan_get_string(tx, &data, "message", &message);
         has_code =
             jscan_find(&data, "code", &code) == NULL && jscan_double(&code, &code_value) == NULL;
     }
@@ -171,21 +131,21 @@ void bitstamp_parse(const char *data, size_t len, int64_t received_us,
         out->error = "not a JSON object";
         return;
     }
-    struct texts tx = {len, NULL, 0};
-    struct span event, channel;
-    bool has_event = string_item(&tx, &doc, "event", &event) == NULL;
-    bool has_channel = string_item(&tx, &doc, "channel", &channel) == NULL;
+    struct jscan_strings tx = JSCAN_STRINGS_INIT(len);
+    struct jscan_span event, channel;
+    bool has_event = jscan_get_string(&tx, &doc, "event", &event) == NULL;
+    bool has_channel = jscan_get_string(&tx, &doc, "channel", &channel) == NULL;
     const struct jscan_member *payload =
         jscan_find(&doc, "data", &payload_member) == NULL ? &payload_member : NULL;
     if (!has_event) {
         out->kind = FRAME_BAD_FIELD;
         out->error = "no string field event";
-    } else if (span_is(event, "trade")) {
+    } else if (jscan_span_is(event, "trade")) {
         out->error = has_channel
                          ? parse_trade(&tx, payload, channel, pairs, received_us, &out->trade)
                          : "trade: channel must be a string";
         out->kind = out->error ? FRAME_BAD_FIELD : FRAME_TRADE;
-    } else if (span_is(event, "bts:subscription_succeeded")) {
+    } else if (jscan_span_is(event, "bts:subscription_succeeded")) {
         out->kind = FRAME_SUBSCRIBED;
         if (has_channel) {
             log_escape(channel.p, channel.len, out->channel, sizeof out->channel);
@@ -193,17 +153,17 @@ void bitstamp_parse(const char *data, size_t len, int64_t received_us,
             if (pair)
                 snprintf(out->pair, sizeof out->pair, "%s", pair);
         }
-    } else if (span_is(event, "bts:heartbeat")) {
+    } else if (jscan_span_is(event, "bts:heartbeat")) {
         out->kind = FRAME_HEARTBEAT;
-    } else if (span_is(event, "bts:request_reconnect")) {
+    } else if (jscan_span_is(event, "bts:request_reconnect")) {
         out->kind = FRAME_RECONNECT_REQUEST; /* data may be "", {} or null */
-    } else if (span_is(event, "bts:error")) {
+    } else if (jscan_span_is(event, "bts:error")) {
         out->kind = FRAME_EXCHANGE_ERROR;
         error_text(&tx, payload, out);
     } else {
         out->kind = FRAME_IGNORED; /* order books, other events */
     }
-    free(tx.heap);
+    jscan_strings_free(&tx);
 }
 
 void bitstamp_rest_path(const char *pair, uint64_t before_id, char *out, size_t outlen)
@@ -215,15 +175,15 @@ void bitstamp_rest_path(const char *pair, uint64_t before_id, char *out, size_t 
 }
 
 /* Bitstamp's REST answers numbers sometimes as strings: accept both. */
-static const char *whole_number(struct texts *tx, const struct jscan *obj, const char *name,
+static const char *whole_number(struct jscan_strings *tx, const struct jscan *obj, const char *name,
                                 uint64_t max, uint64_t *out)
 {
     struct jscan_member m;
-    struct span s;
+    struct jscan_span s;
     if (jscan_find(obj, name, &m))
         return "not a whole number";
     if (m.type == JSCAN_STRING)
-        return string_item(tx, obj, name, &s) || trade_id_parse(s.p, s.len, out) || *out > max
+        return jscan_get_string(tx, obj, name, &s) || trade_id_parse(s.p, s.len, out) || *out > max
                    ? "not a whole number"
                    : NULL;
     if (jscan_whole(&m, MAX_EXACT_ID, out))
@@ -241,8 +201,9 @@ const char *bitstamp_rest_parse(const char *body, size_t len, const char *pair, 
     *page_full = false;
     if (jscan_array(body, len, &it))
         return "transactions body is not a JSON array";
-    /* One heap for the whole body: each item's members are read once. */
-    struct texts tx = {len, NULL, 0};
+    /* One string heap for the whole body: each item's members are read once
+     * (Bitstamp escapes none of the fields read here). */
+    struct jscan_strings tx = JSCAN_STRINGS_INIT(len);
     const char *err = NULL;
     while (jscan_next(&it, &item)) {
         if (*count == max) {
@@ -250,10 +211,11 @@ const char *bitstamp_rest_parse(const char *body, size_t len, const char *pair, 
             break;
         }
         struct trade *t = &out[*count];
-        struct span amount, price;
+        struct jscan_span amount, price;
         uint64_t id, type, date;
         if (jscan_object(&item, &obj, members, MEMBERS) ||
-            string_item(&tx, &obj, "amount", &amount) || string_item(&tx, &obj, "price", &price) ||
+            jscan_get_string(&tx, &obj, "amount", &amount) ||
+            jscan_get_string(&tx, &obj, "price", &price) ||
             whole_number(&tx, &obj, "tid", UINT64_MAX, &id) ||
             whole_number(&tx, &obj, "type", 1, &type) ||
             whole_number(&tx, &obj, "date", 253402300799ULL, &date)) {
@@ -275,6 +237,6 @@ const char *bitstamp_rest_parse(const char *body, size_t len, const char *pair, 
         time_format_us(received_us, t->received_at);
         (*count)++;
     }
-    free(tx.heap);
+    jscan_strings_free(&tx);
     return err;
 }

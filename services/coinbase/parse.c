@@ -1,12 +1,10 @@
 #include "parse.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "jscan.h"
 #include "log.h"
-#include "xalloc.h"
 
 /* Trade ids must be whole numbers no larger than 2^53, the bound of the
  * doubles cJSON used to read them, kept so that the same ids pass; jscan
@@ -17,49 +15,22 @@
  * found (jscan_find reads on in the text), only slower. */
 #define MEMBERS 32
 
-/* Bytes of a string value; not NUL-terminated. */
-struct span {
-    const char *p;
-    size_t len;
-};
-
-/* One JSON object being read, and where its escaped strings are decoded.
- * Coinbase escapes none of the fields read here, so a string is normally the
- * frame's own bytes; an escaped one is decoded into `heap`, allocated on
- * first need as large as the whole text: decoding never lengthens a string
- * and each member is read once, so it cannot run out. */
+/* One JSON object being read, and where its escaped strings are decoded
+ * (Coinbase escapes none of the fields read here). */
 struct msg {
     struct jscan doc;
     struct jscan_member members[MEMBERS];
-    size_t text_len;
-    char *heap;
-    size_t heap_used;
+    struct jscan_strings strings;
 };
 
-static const char *string_field(struct msg *msg, const char *name, struct span *out)
+static const char *string_field(struct msg *msg, const char *name, struct jscan_span *out)
 {
-    struct jscan_member m;
-    if (jscan_find(&msg->doc, name, &m) || m.type != JSCAN_STRING)
-        return "missing or non-string field";
-    if (m.value_escaped && msg->heap == NULL)
-        msg->heap = xmalloc(msg->text_len);
-    char *room = msg->heap ? msg->heap + msg->heap_used : NULL;
-    size_t left = msg->heap ? msg->text_len - msg->heap_used : 0;
-    if (jscan_string(&m, room, left, &out->p, &out->len))
-        return "string field too long"; /* cannot happen, see struct msg */
-    if (out->p == room)
-        msg->heap_used += out->len;
-    return NULL;
-}
-
-static bool span_is(struct span s, const char *text)
-{
-    return s.len == strlen(text) && memcmp(s.p, text, s.len) == 0;
+    return jscan_get_string(&msg->strings, &msg->doc, name, out);
 }
 
 /* Copies a product id into out (TRADE_PAIR_MAX bytes) if it is a valid
  * pair; out is left alone otherwise. */
-static bool pair_of(struct span s, char *out)
+static bool pair_of(struct jscan_span s, char *out)
 {
     char pair[TRADE_PAIR_MAX];
     if (s.len >= sizeof pair || memchr(s.p, '\0', s.len))
@@ -77,7 +48,7 @@ static bool pair_of(struct span s, char *out)
 static const char *parse_trade(struct msg *msg, const char *given_product, int64_t received_us,
                                struct trade *t)
 {
-    struct span side, size, price, product = {given_product, 0}, time;
+    struct jscan_span side, size, price, product = {given_product, 0}, time;
     if (string_field(msg, "side", &side))
         return "match: side must be a string";
     if (string_field(msg, "size", &size))
@@ -98,9 +69,9 @@ static const char *parse_trade(struct msg *msg, const char *given_product, int64
         return "match: trade_id must be a whole number below 2^53";
 
     /* Coinbase reports the maker's side; the taker did the opposite. */
-    if (span_is(side, "buy"))
+    if (jscan_span_is(side, "buy"))
         t->side = "sell";
-    else if (span_is(side, "sell"))
+    else if (jscan_span_is(side, "sell"))
         t->side = "buy";
     else
         return "match: side must be buy or sell";
@@ -121,7 +92,7 @@ static const char *parse_trade(struct msg *msg, const char *given_product, int64
 
 static void exchange_error(struct msg *msg, struct frame *out)
 {
-    struct span message = {"", 0}, reason = {"", 0};
+    struct jscan_span message = {"", 0}, reason = {"", 0};
     char m[100], r[120];
     string_field(msg, "message", &message);
     string_field(msg, "reason", &reason);
@@ -141,35 +112,33 @@ void coinbase_parse(const char *data, size_t len, int64_t received_us,
         out->error = "not a JSON object";
         return;
     }
-    msg.text_len = len;
-    msg.heap = NULL;
-    msg.heap_used = 0;
-    struct span type;
+    msg.strings = (struct jscan_strings)JSCAN_STRINGS_INIT(len);
+    struct jscan_span type;
     if (string_field(&msg, "type", &type)) {
         out->kind = FRAME_BAD_FIELD;
         out->error = "no string field type";
-    } else if (span_is(type, "match") || span_is(type, "last_match")) {
+    } else if (jscan_span_is(type, "match") || jscan_span_is(type, "last_match")) {
         out->error = parse_trade(&msg, NULL, received_us, &out->trade);
         out->kind = out->error ? FRAME_BAD_FIELD : FRAME_TRADE;
-    } else if (span_is(type, "heartbeat")) {
+    } else if (jscan_span_is(type, "heartbeat")) {
         out->kind = FRAME_HEARTBEAT;
         /* last_trade_id ahead of what was published reveals missed trades. */
-        struct span product;
+        struct jscan_span product;
         struct jscan_member last;
         uint64_t v;
         if (string_field(&msg, "product_id", &product) == NULL &&
             jscan_find(&msg.doc, "last_trade_id", &last) == NULL &&
             jscan_whole(&last, MAX_EXACT_ID, &v) == NULL && v >= 1 && pair_of(product, out->pair))
             out->last_trade_id = v;
-    } else if (span_is(type, "subscriptions")) {
+    } else if (jscan_span_is(type, "subscriptions")) {
         out->kind = FRAME_SUBSCRIBED;
-    } else if (span_is(type, "error")) {
+    } else if (jscan_span_is(type, "error")) {
         out->kind = FRAME_EXCHANGE_ERROR;
         exchange_error(&msg, out);
     } else {
         out->kind = FRAME_IGNORED;
     }
-    free(msg.heap);
+    jscan_strings_free(&msg.strings);
 }
 
 void coinbase_rest_path(const char *pair, uint64_t before_id, char *out, size_t outlen)
@@ -192,10 +161,8 @@ const char *coinbase_rest_parse(const char *body, size_t len, const char *pair, 
     *page_full = false;
     if (jscan_array(body, len, &it))
         return "trades body is not a JSON array";
-    /* One heap for the whole body: each item's members are read once. */
-    msg.text_len = len;
-    msg.heap = NULL;
-    msg.heap_used = 0;
+    /* One string heap for the whole body: each item's members are read once. */
+    msg.strings = (struct jscan_strings)JSCAN_STRINGS_INIT(len);
     size_t seen = 0;
     while (jscan_next(&it, &item)) {
         seen++;
@@ -210,6 +177,6 @@ const char *coinbase_rest_parse(const char *body, size_t len, const char *pair, 
         (*count)++;
     }
     *page_full = seen >= COINBASE_REST_PAGE;
-    free(msg.heap);
+    jscan_strings_free(&msg.strings);
     return err;
 }

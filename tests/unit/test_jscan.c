@@ -665,6 +665,34 @@ static void test_differences_from_cjson(void **state)
     }
 }
 
+/* jscan_get_string: plain strings are the text's own bytes, escaped ones
+ * are decoded one after another into one heap sized like the text. */
+static void test_get_string(void **state)
+{
+    static const char text[] = "{\"a\":\"plain\",\"b\":\"x\\u0041y\",\"c\":\"\\n\\t\",\"d\":7}";
+    struct jscan doc;
+    parse_ok(&doc, text, sizeof text - 1, 64);
+    struct jscan_strings st = JSCAN_STRINGS_INIT(sizeof text - 1);
+    struct jscan_span a, b, c, d;
+    assert_null(jscan_get_string(&st, &doc, "a", &a));
+    assert_ptr_equal(a.p, text + 6);
+    assert_true(jscan_span_is(a, "plain"));
+    assert_null(st.heap); /* nothing escaped yet: nothing allocated */
+    assert_null(jscan_get_string(&st, &doc, "b", &b));
+    assert_ptr_equal(b.p, st.heap);
+    assert_true(jscan_span_is(b, "xAy"));
+    assert_null(jscan_get_string(&st, &doc, "c", &c));
+    assert_ptr_equal(c.p, st.heap + 3);
+    assert_true(jscan_span_is(c, "\n\t"));
+    assert_true(jscan_span_is(b, "xAy")); /* still intact */
+    assert_false(jscan_span_is(b, "xA"));
+    assert_false(jscan_span_is(b, "xAyz"));
+    assert_string_equal(jscan_get_string(&st, &doc, "d", &d), "missing or non-string field");
+    assert_string_equal(jscan_get_string(&st, &doc, "e", &d), "missing or non-string field");
+    jscan_strings_free(&st);
+    assert_null(st.heap);
+}
+
 int main(void)
 {
     xalloc_init();
@@ -683,6 +711,7 @@ int main(void)
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_nested_and_arrays),
         cmocka_unit_test(test_differences_from_cjson),
+        cmocka_unit_test(test_get_string),
     };
     return cmocka_run_group_tests_name("jscan", tests, NULL, NULL);
 }
