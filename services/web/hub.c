@@ -83,10 +83,9 @@ struct client {
     struct client *blocked_next;    /* clients waiting for a foreign write */
     bool dirty;
     bool blocked;
-    bool writing;                   /* our write is in flight */
     struct wsframe **ring;          /* frames to send, oldest first; the */
     uint32_t head, count, cap;      /* first `inflight` are being written */
-    uint32_t inflight;
+    uint32_t inflight;              /* non-zero while our write is in flight */
     size_t queued_bytes;            /* bytes of the frames in ring */
     int fd;                         /* the socket's, once known; -1 before */
     bool slow;                      /* over the bound: closing with 1008 */
@@ -520,7 +519,6 @@ static void on_written(h2o_socket_t *sock, const char *err)
 {
     h2o_websocket_conn_t *ws = sock->data;
     struct client *c = ws->data;
-    c->writing = false;
     ring_drop_head(c, c->inflight);
     c->inflight = 0;
     if (err != NULL) {
@@ -571,7 +569,6 @@ static void write_batch(struct client *c)
         rest[0].base += left;
         rest[0].len -= left;
         c->inflight = n - done;
-        c->writing = true;
         h2o_socket_write(sock, rest, n - done, on_written);
         return;
     }
@@ -584,7 +581,7 @@ static void write_batch(struct client *c)
 static void flush_client(struct client *c)
 {
     h2o_websocket_conn_t *ws = c->ws;
-    if (c->writing)
+    if (c->inflight)
         return; /* on_written marks it again */
     if (ws->sock == NULL || h2o_socket_is_writing(ws->sock)) {
         mark_blocked(c);
